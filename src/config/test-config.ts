@@ -1,0 +1,46 @@
+import { defaultConfig } from './defaults.ts';
+import { validateConfig } from './load.ts';
+import type { Config } from './schema.ts';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/**
+ * The seed's catalog with every timing shrunk by `scale` (default 1/1000: a 35 s load takes 35 ms),
+ * for tests and benchmarks. `patch` is merged on top, arrays and the models/chains records replaced.
+ */
+export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Readonly<Config> {
+  const c = defaultConfig();
+  for (const spec of Object.values(c.models)) {
+    spec.load_time_s *= scale;
+    spec.tokens_per_s /= scale;
+  }
+  c.circuit.recovery_timeout_s *= scale;
+  c.circuit.recovery_timeout_max_s *= scale;
+  c.circuit.slow_call_s *= scale;
+  c.health.ttl_s *= scale;
+  c.health.probe_timeout_s *= scale;
+  c.health.probe_interval_s *= scale;
+  c.retry.base_delay_s *= scale;
+  c.retry.max_delay_s *= scale;
+  c.retry.budget_window_s *= scale;
+  c.deadlines.interactive_s *= scale;
+  c.deadlines.background_s *= scale;
+  c.deadlines.batch_s *= scale;
+  c.load.timeout_s *= scale;
+  c.preload.interval_s *= scale;
+  c.reconcile_interval_s *= scale;
+  // The catalog itself is scaled, so the simulator must not scale it again.
+  c.simulator.time_scale = 1;
+  c.server.log_level = 'silent';
+  c.server.port = 0;
+  return validateConfig(merge(c as unknown as Record<string, unknown>, patch as Record<string, unknown>));
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(over)) {
+    const cur = base[k];
+    const replace = k === 'models' || k === 'chains' || Array.isArray(v) || typeof v !== 'object' || v === null;
+    base[k] = replace || typeof cur !== 'object' || cur === null ? v : merge(cur as Record<string, unknown>, v as Record<string, unknown>);
+  }
+  return base;
+}
