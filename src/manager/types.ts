@@ -1,0 +1,173 @@
+import type { TaskType, Urgency } from '../config/schema.ts';
+
+/**
+ * The manager's public, in-process API. The HTTP layer is one client of it; library users are another
+ * (the seed's `complete_with_fallback`, `preload_model`, `get_prometheus_metrics`).
+ */
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  images?: string[];
+}
+
+/** One streamed piece of an answer, in Ollama's own chunk shape (generate or chat). */
+export interface UpstreamChunk {
+  model: string;
+  created_at: string;
+  response?: string;
+  message?: { role: 'assistant'; content: string };
+  done: boolean;
+  done_reason?: string;
+  total_duration?: number;
+  load_duration?: number;
+  prompt_eval_count?: number;
+  prompt_eval_duration?: number;
+  eval_count?: number;
+  eval_duration?: number;
+  context?: number[];
+}
+
+export interface CompletionRequest {
+  /** 'generate' sends `prompt`, 'chat' sends `messages`. */
+  kind: 'generate' | 'chat';
+  prompt?: string;
+  messages?: ChatMessage[];
+  system?: string;
+  /** Passed to Ollama as is (temperature, num_predict, ...). */
+  options?: Record<string, unknown>;
+  format?: unknown;
+  /** A concrete model name (tried first, then its chain), 'auto', or 'auto:<task>'. */
+  model?: string;
+  taskType?: TaskType;
+  urgency?: Urgency;
+  requestId?: string;
+  signal?: AbortSignal;
+  /** When set, the answer is streamed: every chunk is handed over as it arrives. */
+  onChunk?: (chunk: UpstreamChunk) => void;
+}
+
+export interface AttemptDetail {
+  model: string;
+  host: string;
+  outcome: 'success' | 'failure' | 'skipped' | 'cancelled';
+  error_class?: 'TRANSIENT' | 'DEGRADED' | 'FATAL' | 'CLIENT' | 'CANCELLED';
+  error?: string;
+  latency_ms: number;
+  retry: number;
+}
+
+export interface Classification {
+  task_type: TaskType;
+  confidence: number;
+  matched: string[];
+  source: 'given' | 'classified' | 'default' | 'model';
+}
+
+export interface CompletionResult {
+  request_id: string;
+  response: string;
+  model_used: string;
+  host: string;
+  fallback_used: boolean;
+  attempts: number;
+  latency_ms: number;
+  selection_reason: string;
+  task_type: TaskType;
+  urgency: Urgency;
+  classification: Classification;
+  attempts_detail: AttemptDetail[];
+  /** The final upstream chunk (metrics, done_reason), as Ollama sent it. */
+  final: UpstreamChunk;
+}
+
+export interface HealthResult {
+  model_name: string;
+  host: string;
+  healthy: boolean;
+  state: string;
+  cached: boolean;
+  checked_at: string | null;
+  latency_ms: number | null;
+  detail: string;
+}
+
+export interface PreloadResult {
+  model_name: string;
+  host: string;
+  status: 'loaded' | 'loading' | 'already_loaded';
+  evicted: string[];
+  reason: string;
+}
+
+export interface ModelView {
+  id: string;
+  name: string;
+  host: string;
+  state: string;
+  size_gb: number;
+  load_time_s: number;
+  strengths: string[];
+  chains: Array<{ task_type: TaskType | string; position: number; quality: number }>;
+  in_flight: number;
+  latency_ewma_ms: number | null;
+  latency_p95_ms: number | null;
+  last_used: string | null;
+}
+
+export interface CircuitView {
+  id: string;
+  model: string;
+  host: string;
+  state: string;
+  available: boolean;
+  is_open: boolean;
+  failure_count: number;
+  times_opened: number;
+  retry_at: string | null;
+}
+
+export interface HostView {
+  name: string;
+  url: string;
+  backend: 'real' | 'simulated';
+  reachable: boolean;
+  vram_budget_gb: number;
+  vram_used_gb: number;
+  loaded: string[];
+  loading: string[];
+}
+
+export interface StatusView {
+  backend: 'real' | 'simulated';
+  started_at: string;
+  uptime_s: number;
+  models: ModelView[];
+  circuits: CircuitView[];
+  hosts: HostView[];
+  recent_decisions: Array<{ at: string; request_id?: string; kind: string; message: string }>;
+  /** The seed's model_state.json view. */
+  model_state: { circuits: Record<string, { is_open: boolean; failure_count: number }>; saved_at: string | null };
+}
+
+export interface Manager {
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+  /** The seed's name for `complete` with a plain prompt. */
+  completeWithFallback(input: {
+    prompt: string;
+    taskType?: TaskType;
+    urgency?: Urgency;
+    model?: string;
+    signal?: AbortSignal;
+  }): Promise<CompletionResult>;
+  preloadModel(name: string): Promise<PreloadResult>;
+  checkHealth(name: string, force?: boolean): Promise<HealthResult>;
+  status(): StatusView;
+  models(): ModelView[];
+  /** True when at least one model can take traffic now. */
+  ready(): boolean;
+  /** Model names known to the catalog (for /api/tags and /v1/models). */
+  catalog(): string[];
+  prometheusMetrics(): Promise<string>;
+  close(): Promise<void>;
+}
