@@ -45,7 +45,8 @@ export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
 /** Validates an already merged document (exported for tests and for the simulator's own config). */
 export function validateConfig(candidate: unknown): Readonly<Config> {
   const first = Value.Errors(ConfigSchema, candidate)[0];
-  if (first) throw describeSchemaError(candidate, first.instancePath, first.keyword, first.params, first.message);
+  if (first)
+    throw describeSchemaError(candidate, first.instancePath, first.keyword, first.params, first.message);
   const config = candidate as Config;
   checkReferences(config);
   return deepFreeze(config);
@@ -57,7 +58,10 @@ function readDocument(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new ConfigError('', `cannot read ${file}: ${reason}; pass an existing file with --config or RMM_CONFIG`);
+    throw new ConfigError(
+      '',
+      `cannot read ${file}: ${reason}; pass an existing file with --config or RMM_CONFIG`,
+    );
   }
   try {
     // YAML is a superset of JSON, so one parser reads both and reports line and column.
@@ -142,15 +146,20 @@ function checkReferences(config: Config) {
   }
   config.warm_set.forEach((name, i) => {
     if (!config.models[name]) {
-      throw new ConfigError(`warm_set[${i}]`, `"${name}" is not in models; allowed: ${Object.keys(config.models).join(', ')}`);
+      throw new ConfigError(
+        `warm_set[${i}]`,
+        `"${name}" is not in models; allowed: ${Object.keys(config.models).join(', ')}`,
+      );
     }
   });
   const seen = new Set<string>();
   config.hosts.forEach((host, i) => {
-    if (seen.has(host.name)) throw new ConfigError(`hosts[${i}].name`, `"${host.name}" is used twice; host names must differ`);
+    if (seen.has(host.name))
+      throw new ConfigError(`hosts[${i}].name`, `"${host.name}" is used twice; host names must differ`);
     seen.add(host.name);
     host.models?.forEach((name, j) => {
-      if (!config.models[name]) throw new ConfigError(`hosts[${i}].models[${j}]`, `"${name}" is not in models`);
+      if (!config.models[name])
+        throw new ConfigError(`hosts[${i}].models[${j}]`, `"${name}" is not in models`);
     });
   });
 }
@@ -163,22 +172,40 @@ function describeSchemaError(
   message: string,
 ): ConfigError {
   const segments = pointer.split('/').slice(1).map(unescapePointer);
-  if (keyword === 'additionalProperties' && Array.isArray(params['additionalProperties'])) {
-    const extra = String(params['additionalProperties'][0]);
-    const at = keyPath([...segments, extra]);
-    const parent = lookup(ConfigSchema, segments);
+  // TypeBox reports an unknown key either at the parent (additionalProperties) or at the key itself
+  // (a `false` sub-schema); both become "unknown key" naming the key and its allowed siblings.
+  const extraAtParent = keyword === 'additionalProperties' && Array.isArray(params['additionalProperties']);
+  if (extraAtParent || keyword === 'boolean') {
+    const path = extraAtParent
+      ? [...segments, String((params['additionalProperties'] as unknown[])[0])]
+      : segments;
+    const at = keyPath(path);
+    const parent = lookup(ConfigSchema, path.slice(0, -1));
     const allowed = parent ? Object.keys(parent).join(', ') : '';
     return new ConfigError(at, `unknown key${allowed ? `; allowed keys here: ${allowed}` : ''}`);
   }
-  const value = segments.reduce<unknown>((v, s) => (isPlainObject(v) || Array.isArray(v) ? (v as never)[s] : undefined), doc);
+  const value = segments.reduce<unknown>(
+    (v, s) => (isPlainObject(v) || Array.isArray(v) ? (v as never)[s] : undefined),
+    doc,
+  );
   const allowed = describeAllowed(keyword, params, message, segments);
-  return new ConfigError(keyPath(segments), `${JSON.stringify(value) ?? 'missing'} is not allowed; ${allowed}`);
+  return new ConfigError(
+    keyPath(segments),
+    `${JSON.stringify(value) ?? 'missing'} is not allowed; ${allowed}`,
+  );
 }
 
-function describeAllowed(keyword: string, params: Record<string, unknown>, message: string, segments: string[]) {
+function describeAllowed(
+  keyword: string,
+  params: Record<string, unknown>,
+  message: string,
+  segments: string[],
+) {
   const schema = schemaAt(segments);
   if (schema && Array.isArray(schema['anyOf'])) {
-    const options = (schema['anyOf'] as Array<Record<string, unknown>>).map((s) => JSON.stringify(s['const']));
+    const options = (schema['anyOf'] as Array<Record<string, unknown>>).map((s) =>
+      JSON.stringify(s['const']),
+    );
     return `expected one of ${options.join(', ')}`;
   }
   if (keyword === 'required') return `required key ${String(params['requiredProperties'] ?? '')} is missing`;

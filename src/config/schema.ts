@@ -134,14 +134,17 @@ export const ConfigSchema = Type.Object(
     load: Type.Object(
       {
         timeout_s: Seconds('a load that has not finished by then is abandoned', 300),
-        keep_alive: Type.String({ description: 'keep_alive sent with our loads (Go duration; "-1" forever)' }),
+        keep_alive: Type.String({
+          description: 'keep_alive sent with our loads (Go duration; "-1" forever)',
+        }),
       },
       { additionalProperties: false },
     ),
     selection: Type.Object(
       {
         out_of_chain_fallback: Type.Boolean({
-          description: 'answer from the best loaded model outside the chain when no chain model can meet the deadline',
+          description:
+            'answer from the best loaded model outside the chain when no chain model can meet the deadline',
         }),
         expected_output_tokens: Type.Integer({ minimum: 1 }),
         partial_offload_slowdown: Type.Number({ minimum: 1 }),

@@ -2,7 +2,9 @@ import { defaultConfig } from './defaults.ts';
 import { validateConfig } from './load.ts';
 import type { Config } from './schema.ts';
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
 /**
  * The seed's catalog with every timing shrunk by `scale` (default 1/1000: a 35 s load takes 35 ms),
@@ -39,8 +41,12 @@ export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Re
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(over)) {
     const cur = base[k];
-    const replace = k === 'models' || k === 'chains' || Array.isArray(v) || typeof v !== 'object' || v === null;
-    base[k] = replace || typeof cur !== 'object' || cur === null ? v : merge(cur as Record<string, unknown>, v as Record<string, unknown>);
+    const replace =
+      k === 'models' || k === 'chains' || Array.isArray(v) || typeof v !== 'object' || v === null;
+    base[k] =
+      replace || typeof cur !== 'object' || cur === null
+        ? v
+        : merge(cur as Record<string, unknown>, v as Record<string, unknown>);
   }
   return base;
 }

@@ -1,0 +1,91 @@
+import { parseArgs, UsageError } from './cli/args.ts';
+import { ConfigError } from './config/load.ts';
+
+const USAGE = `rmm — Resilient Model Manager
+
+Usage:
+  rmm serve [--config FILE] [--host ADDR] [--port N] [--state-dir DIR]
+                                   start the service (default command; simulator if no Ollama is found)
+  rmm sim [--config FILE] [--port N] [--bind ADDR] [--seed S] [--time-scale X] [--host-name H]
+                                   run the Ollama-compatible simulator alone
+  rmm status [--url URL]           print a running service's status
+  rmm help                         this text
+
+Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL.`;
+
+/** Entry point for bin/rmm.js; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'sim': {
+        const { runSimulatorCli } = await import('./simulator/main.ts');
+        await runSimulatorCli(rest);
+        return 0;
+      }
+      case 'status':
+        return await status(rest);
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"; run "rmm help" for the list`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`rmm: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, {
+    config: 'string',
+    host: 'string',
+    port: 'number',
+    'state-dir': 'string',
+  });
+  const { loadConfig } = await import('./config/load.ts');
+  const config = loadConfig({
+    file: flags['config'] as string | undefined,
+    overrides: {
+      ...(flags['host'] !== undefined && { host: flags['host'] as string }),
+      ...(flags['port'] !== undefined && { port: flags['port'] as number }),
+      ...(flags['state-dir'] !== undefined && { stateDir: flags['state-dir'] as string }),
+    },
+  });
+  const { startService } = await import('./runtime/service.ts');
+  const service = await startService(config);
+  const stop = async (signal: string) => {
+    service.logger.info({ signal }, 'shutting down');
+    await service.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // Keep running until a signal arrives.
+  await new Promise<never>(() => {});
+  return 0;
+}
+
+async function status(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { url: 'string' });
+  const url = (flags['url'] as string | undefined) ?? `http://127.0.0.1:${process.env['RMM_PORT'] ?? 8309}`;
+  const headers: Record<string, string> = {};
+  if (process.env['RMM_API_KEY']) headers['authorization'] = `Bearer ${process.env['RMM_API_KEY']}`;
+  let res: Response;
+  try {
+    res = await fetch(`${url}/api/echo/resilient/status`, { headers });
+  } catch {
+    console.error(`rmm: nothing answers at ${url}; start it with "npm start" or pass --url`);
+    return 1;
+  }
+  console.log(JSON.stringify(await res.json(), null, 2));
+  return res.ok ? 0 : 1;
+}

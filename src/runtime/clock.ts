@@ -1,0 +1,20 @@
+/**
+ * The one place the runtime reads time. Machines never do: the runtime stamps events with `now()` and arms
+ * timers through `setTimeout`, so tests and replay can substitute a clock of their own.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    // Deadline timers must never keep a finished process alive.
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { DEFAULT_OLLAMA_URL } from '../config/defaults.ts';
+import { validateConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { buildApp } from '../http/app.ts';
+import type { Manager } from '../manager/types.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { startSimulator } from '../simulator/index.ts';
+import { createManager } from './manager.ts';
+
+export interface Service {
+  url: string;
+  config: Readonly<Config>;
+  manager: Manager;
+  app: FastifyInstance;
+  logger: Logger;
+  backend: 'real' | 'simulated';
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything: decides between a real Ollama and the built-in simulator, creates the manager, and
+ * listens. A down Ollama never stops the start: models just show unhealthy until it answers.
+ */
+export async function startService(
+  initial: Readonly<Config>,
+  options: { logger?: Logger; env?: Record<string, string | undefined> } = {},
+): Promise<Service> {
+  const logger =
+    options.logger ??
+    pino({ level: initial.server.log_level, redact: ['req.headers.authorization', 'headers.authorization'] });
+  const env = options.env ?? process.env;
+  const closers: Array<() => Promise<void>> = [];
+
+  let config = initial;
+  let backend: 'real' | 'simulated' = 'real';
+  if (await shouldSimulate(initial, env)) {
+    backend = 'simulated';
+    const sims = [];
+    for (const host of initial.hosts) {
+      const sim = await startSimulator({ config: initial, hostName: host.name });
+      closers.push(() => sim.close());
+      sims.push({ ...host, url: sim.url });
+    }
+    config = validateConfig({ ...structuredClone(initial), hosts: sims });
+    logger.warn(
+      { simulator: sims.map((h) => h.url) },
+      '*** NO OLLAMA FOUND: serving from the BUILT-IN SIMULATOR. Answers are simulated, not real model output. ' +
+        'Set OLLAMA_HOST or configure hosts to use a real Ollama. ***',
+    );
+  }
+
+  const metrics = createMetrics();
+  const manager = await createManager(config, { logger, backend, metrics });
+  const app = await buildApp({ manager, config, logger, backend, metrics });
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  logger.info(
+    { url: address, backend, hosts: config.hosts.map((h) => h.url) },
+    'resilient model manager listening',
+  );
+
+  return {
+    url: address,
+    config,
+    manager,
+    app,
+    logger,
+    backend,
+    async close() {
+      await app.close();
+      await manager.close();
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+async function shouldSimulate(
+  config: Readonly<Config>,
+  env: Record<string, string | undefined>,
+): Promise<boolean> {
+  if (config.simulate === 'always') return true;
+  if (config.simulate === 'never' || env['OLLAMA_HOST']) return false;
+  const onlyDefault = config.hosts.length === 1 && config.hosts[0]?.url === DEFAULT_OLLAMA_URL;
+  if (!onlyDefault) return false;
+  return !(await answers(DEFAULT_OLLAMA_URL));
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/api/version`, { signal: AbortSignal.timeout(700) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
