@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { ChatMessage, UpstreamChunk } from '../manager/types.ts';
+import { TimeoutError } from '../policy/errors.ts';
 
 /** Where an upstream call was when it failed: the error taxonomy treats each phase differently. */
 export type Phase = 'connect' | 'load' | 'first_token' | 'mid_stream';
@@ -16,14 +17,6 @@ export class AttemptError extends Error {
   }
 }
 
-/** An attempt that ran out of its share of the request's deadline. */
-export class AttemptTimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-  constructor(readonly afterMs: number) {
-    super(`no answer within ${Math.round(afterMs)} ms`);
-  }
-}
-
 export interface InferenceCall {
   kind: 'generate' | 'chat';
   model: string;
@@ -35,8 +28,10 @@ export interface InferenceCall {
   keepAlive?: string | number;
   /** The caller's own cancellation (client went away). */
   signal?: AbortSignal;
-  /** Upper bound for this attempt; the call fails with AttemptTimeoutError past it. */
+  /** Upper bound for this attempt until its first token (the whole answer when not streaming). */
   timeoutMs?: number;
+  /** Once streaming, the longest silence between two chunks before the stream is cut. */
+  idleTimeoutMs?: number;
   /** Streams chunks to the caller as they arrive; the first call marks the end of failover freedom. */
   onChunk?: (chunk: UpstreamChunk) => void;
 }
@@ -81,14 +76,22 @@ export class OllamaBackend {
     }) as unknown as Fetch;
   }
 
-  /** Runs one inference, streaming or not, classifying failures by phase. */
+  /**
+   * Runs one inference, streaming or not. Failures are wrapped with the phase they happened in; a deadline
+   * aborts the fetch with a TimeoutError as the reason, so the taxonomy can tell it from a caller who left.
+   */
   async infer(call: InferenceCall): Promise<InferenceResult> {
-    const timeout =
-      call.timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, call.timeoutMs)) : undefined;
-    const signals = [call.signal, timeout].filter((s): s is AbortSignal => !!s);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const client = new Ollama({ host: this.url, fetch: this.fetchWith(signal) });
+    const deadline = new AbortController();
     let phase: Phase = 'connect';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = (ms: number | undefined) => {
+      if (timer) clearTimeout(timer);
+      if (ms === undefined) return;
+      timer = setTimeout(() => deadline.abort(new TimeoutError(Math.round(ms), phase)), Math.max(1, ms));
+    };
+    arm(call.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal;
+    const client = new Ollama({ host: this.url, fetch: this.fetchWith(signal) });
     try {
       const base = {
         model: call.model,
@@ -100,12 +103,7 @@ export class OllamaBackend {
         const res =
           call.kind === 'chat'
             ? await client.chat({ ...base, messages: withSystem(call), stream: false })
-            : await client.generate({
-                ...base,
-                prompt: call.prompt ?? '',
-                system: call.system,
-                stream: false,
-              });
+            : await client.generate({ ...base, prompt: call.prompt ?? '', system: call.system, stream: false });
         const final = res as unknown as UpstreamChunk;
         const text = call.kind === 'chat' ? (final.message?.content ?? '') : (final.response ?? '');
         return { text, final, chunks: 1 };
@@ -122,14 +120,16 @@ export class OllamaBackend {
         text += call.kind === 'chat' ? (part.message?.content ?? '') : (part.response ?? '');
         call.onChunk(part);
         phase = 'mid_stream';
+        arm(call.idleTimeoutMs);
         if (part.done) return { text, final: part, chunks };
       }
       throw new Error('Did not receive done or success response in stream.');
     } catch (err) {
-      if (timeout?.aborted && !call.signal?.aborted) {
-        throw new AttemptError(phase, new AttemptTimeoutError(call.timeoutMs ?? 0));
-      }
-      throw new AttemptError(phase, err);
+      // fetch rejects with the abort reason; an abort mid-iteration surfaces as an AbortError instead.
+      const reason = deadline.signal.aborted && !call.signal?.aborted ? deadline.signal.reason : err;
+      throw new AttemptError(phase, reason);
+    } finally {
+      if (timer) clearTimeout(timer);
     }
   }
 

@@ -184,6 +184,7 @@ export function defaultConfig(): Config {
     selection: { out_of_chain_fallback: true, expected_output_tokens: 64, partial_offload_slowdown: 4 },
     preload: { predictive: false, interval_s: 60 },
     reconcile_interval_s: 15,
+    stream_idle_timeout_s: 30,
     simulator: { seed: 42, time_scale: 1, max_queue: 512, default_keep_alive: '5m', version: '0.12.0' },
   };
 }

@@ -159,6 +159,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     reconcile_interval_s: Seconds('how often /api/ps is compared with our ledger', 15),
+    stream_idle_timeout_s: Seconds('a stream silent this long after its first token is cut and reported', 30),
     simulator: Type.Object(
       {
         seed: Type.Integer(),

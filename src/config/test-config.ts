@@ -7,11 +7,15 @@ type DeepPartial<T> = {
 };
 
 /**
- * The seed's catalog with every timing shrunk by `scale` (default 1/1000: a 35 s load takes 35 ms),
- * for tests and benchmarks. `patch` is merged on top, arrays and the models/chains records replaced.
+ * The seed's catalog with every timing shrunk by `scale` (default 1/1000: a 35 s load takes 35 ms), for
+ * tests and benchmarks. `patch` (in real-world units) is merged first, arrays and the models/chains
+ * records replaced, so its timings are scaled too.
  */
 export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Readonly<Config> {
-  const c = defaultConfig();
+  const c = merge(
+    defaultConfig() as unknown as Record<string, unknown>,
+    structuredClone(patch) as Record<string, unknown>,
+  ) as unknown as Config;
   for (const spec of Object.values(c.models)) {
     spec.load_time_s *= scale;
     spec.tokens_per_s /= scale;
@@ -31,11 +35,12 @@ export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Re
   c.load.timeout_s *= scale;
   c.preload.interval_s *= scale;
   c.reconcile_interval_s *= scale;
+  c.stream_idle_timeout_s *= scale;
   // The catalog itself is scaled, so the simulator must not scale it again.
   c.simulator.time_scale = 1;
   c.server.log_level = 'silent';
   c.server.port = 0;
-  return validateConfig(merge(c as unknown as Record<string, unknown>, patch as Record<string, unknown>));
+  return validateConfig(c);
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

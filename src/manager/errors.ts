@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   RMM_UNAUTHORIZED: { status: 401, hint: 'send Authorization: Bearer <RMM_API_KEY>' },
   RMM_RATE_LIMITED: { status: 429, hint: 'slow down; see the retry-after header' },
   RMM_NOT_FOUND: { status: 404, hint: 'check the path; GET /openapi.json lists every route' },
+  RMM_METHOD_NOT_ALLOWED: { status: 405, hint: 'use a method from the allow header' },
   RMM_UNKNOWN_MODEL: { status: 404, hint: 'use a model from GET /api/echo/resilient/models, or "auto"' },
   RMM_UNKNOWN_TASK_TYPE: { status: 400, hint: 'use one of the configured task types' },
   RMM_NO_MODEL_AVAILABLE: { status: 503, hint: 'every candidate failed or is unavailable; see attempts_detail' },

@@ -1,0 +1,342 @@
+import { and, assertEvent, assign, fromCallback, not, setup } from 'xstate';
+import { initialContext } from './model/context.ts';
+import { failureOf } from './model/failure.ts';
+import * as g from './model/guards.ts';
+import type { DeadlineTimerInput, ModelContext, ModelEvent, ModelInput } from './model/types.ts';
+import * as u from './model/updates.ts';
+
+/**
+ * One model on one host: its lifecycle (unloaded → loading → loaded → unloading) and its circuit
+ * breaker (loaded/degraded → open → halfOpen → loaded), plus `missing` for a model its host lacks.
+ *
+ * Time: every event carries `now` from the runtime's clock; nothing here reads a clock. Deadlines are
+ * absolute times in context (loadDeadline, openUntil, degradedUntil) and each waiting state invokes the
+ * `deadlineTimer` actor with `input: { at }`. The default timer here never fires (pure); the runtime
+ * provides a real one (src/runtime/deadline-timer.ts). XState drops pending `after` timers when a
+ * snapshot is restored (xstate #5331), but it restarts invoked children from their persisted input, so
+ * a restored actor re-arms its deadline, firing at once if it passed while the process was down.
+ *
+ * Deadlines are set by transition actions, never by entry actions, so a state can be re-entered to re-arm
+ * its timer (when a DEADLINE_REACHED arrives early) without moving the deadline.
+ *
+ * Requests and loads overlap: REQUEST_STARTED is accepted in every state and always counted in
+ * `inFlight` (the supervisor should ask canAcceptRequest first; the machine counts, it does not refuse).
+ * A request started while `loading` waits on the load upstream; while loading, only the load is judged
+ * (a waiting request that times out says nothing about the model), except FATAL and missing verdicts.
+ */
+
+/** Default deadline timer: never fires. Replace with machine.provide({ actors: { deadlineTimer } }). */
+const inertDeadlineTimer = fromCallback<ModelEvent, DeadlineTimerInput>(() => undefined);
+
+export const modelMachine = setup({
+  types: {
+    context: {} as ModelContext,
+    events: {} as ModelEvent,
+    input: {} as ModelInput,
+  },
+  actors: { deadlineTimer: inertDeadlineTimer },
+  guards: {
+    isMissingFailure: ({ context, event }) => g.isMissingFailure(context, event),
+    failureCounts: ({ context, event }) => g.failureCounts(context, event),
+    isFatalFailure: ({ context, event }) => g.isFatalFailure(context, event),
+    failureTrips: ({ context, event }) => g.failureTrips(context, event),
+    failureDegrades: ({ context, event }) => g.failureDegrades(context, event),
+    successDegrades: ({ context, event }) => g.successDegrades(context, event),
+    successRecovers: ({ context, event }) => g.successRecovers(context, event),
+    recoveryDue: ({ context, event }) => g.recoveryDue(context, event),
+    loadDeadlinePassed: ({ context, event }) => g.loadDeadlinePassed(context, event),
+    degradedDeadlinePassed: ({ context, event }) => g.degradedDeadlinePassed(context, event),
+    hasTrialLeft: ({ context, event }) => g.hasTrialLeft(context, event),
+    trialInFlight: ({ context, event }) => g.trialInFlight(context, event),
+    reportsLoaded: ({ context, event }) => g.reportsLoaded(context, event),
+    reportsGone: ({ context, event }) => g.reportsGone(context, event),
+  },
+  actions: {
+    stamp: assign(({ context, event }) => u.stamp(context, event)),
+    startRequest: assign(({ context, event }) => u.startRequest(context, event)),
+    endRequest: assign(({ context, event }) => u.endRequest(context, event)),
+    startTrial: assign(({ context, event }) => u.startTrial(context, event)),
+    refundTrial: assign(({ context, event }) => u.refundTrial(context, event)),
+    settleTrial: assign(({ context }) => u.settleTrial(context)),
+    requestSucceeded: assign(({ context, event }) => {
+      assertEvent(event, 'REQUEST_SUCCEEDED');
+      return u.requestSucceeded(context, event);
+    }),
+    probeSucceeded: assign(({ context, event }) => {
+      assertEvent(event, 'PROBE_SUCCEEDED');
+      return u.success(context, event);
+    }),
+    requestFailed: assign(({ context, event }) => {
+      assertEvent(event, 'REQUEST_FAILED');
+      return u.requestFailed(context, event);
+    }),
+    /** PROBE_FAILED, LOAD_FAILED, or a load deadline: a failure with no request attached. */
+    recordFailure: assign(({ context, event }) => {
+      const f = failureOf(event);
+      return f ? u.failure(context, f, event) : u.stamp(context, event);
+    }),
+    beginLoad: assign(({ context, event }) => u.beginLoad(context, event)),
+    loadMeasured: assign(({ context, event }) => {
+      assertEvent(event, 'LOAD_SUCCEEDED');
+      return u.loadMeasured(context, event);
+    }),
+    residencyReported: assign(({ context, event }) => {
+      assertEvent(event, 'RECONCILED');
+      return u.residencyReported(context, event);
+    }),
+    noteUnloaded: assign(({ context, event }) => ({ ...u.stamp(context, event), ...u.clearResidency() })),
+    clearLoad: assign(() => u.clearLoad()),
+    clearDegraded: assign(() => u.clearDegraded()),
+    clearResidency: assign(() => u.clearResidency()),
+    clearCircuit: assign(() => u.clearCircuit()),
+    markDegraded: assign(({ context }) => u.markDegraded(context)),
+    forgetEvidence: assign(({ context }) => u.forgetEvidence(context)),
+    openCircuit: assign(({ context, event }) => u.openCircuit(context, u.openReasonFor(context, failureOf(event)))),
+    reopenCircuit: assign(({ context }) => u.openCircuit(context, 'trial_failed')),
+    enterHalfOpen: assign(({ context, event }) => u.enterHalfOpen(context, event)),
+    closeCircuit: assign(({ context }) => u.closeCircuit(context)),
+    forgetInFlight: assign(({ context, event }) => u.forgetInFlight(context, event)),
+    resetTrials: assign(({ context }) => u.resetTrials(context)),
+  },
+}).createMachine({
+  id: 'model',
+  context: ({ input }) => initialContext(input),
+  initial: 'unloaded',
+  // Fallbacks for states that do not say otherwise: bookkeeping only, and a 404 always means missing.
+  on: {
+    MODEL_MISSING: { target: '.missing', actions: 'stamp' },
+    REQUEST_STARTED: { actions: 'startRequest' },
+    REQUEST_SUCCEEDED: { actions: 'endRequest' },
+    REQUEST_CANCELLED: { actions: 'endRequest' },
+    REQUEST_FAILED: [{ guard: 'isMissingFailure', target: '.missing', actions: 'requestFailed' }, { actions: 'endRequest' }],
+    LOAD_FAILED: { guard: 'isMissingFailure', target: '.missing', actions: 'stamp' },
+    PROBE_FAILED: { guard: 'isMissingFailure', target: '.missing', actions: 'stamp' },
+    LOAD_SUCCEEDED: { actions: 'loadMeasured' },
+    UNLOADED: { actions: 'noteUnloaded' },
+    RECONCILED: { actions: 'residencyReported' },
+    RESTORED: { actions: 'forgetInFlight' },
+  },
+  states: {
+    unloaded: {
+      entry: ['clearResidency', 'clearLoad', 'clearDegraded'],
+      on: {
+        LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
+        // Ollama loads a model for a request that names it: treat it as a load we did not ask for.
+        REQUEST_STARTED: { target: 'loading', actions: ['startRequest', 'beginLoad'] },
+        REQUEST_SUCCEEDED: { target: 'loaded', actions: 'requestSucceeded' },
+        REQUEST_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
+          { guard: 'failureTrips', target: 'open', actions: ['requestFailed', 'openCircuit'] },
+          { actions: 'requestFailed' },
+        ],
+        PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'recordFailure' },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { actions: 'recordFailure' },
+        ],
+        LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
+        RECONCILED: [{ guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' }, { actions: 'stamp' }],
+      },
+    },
+    loading: {
+      invoke: { src: 'deadlineTimer', id: 'loadTimer', input: ({ context }) => ({ at: context.loadDeadline ?? 0 }) },
+      on: {
+        LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
+        LOAD_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'recordFailure' },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { target: 'unloaded', actions: 'recordFailure' },
+        ],
+        DEADLINE_REACHED: [
+          { guard: and(['loadDeadlinePassed', 'failureTrips']), target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { guard: 'loadDeadlinePassed', target: 'unloaded', actions: 'recordFailure' },
+          // Early (a clock that fired before the deadline): re-enter to arm a new timer.
+          { target: 'loading', reenter: true, actions: 'stamp' },
+        ],
+        REQUEST_SUCCEEDED: { target: 'loaded', actions: 'requestSucceeded' },
+        REQUEST_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
+          { guard: 'isFatalFailure', target: 'open', actions: ['requestFailed', 'openCircuit'] },
+          { actions: 'endRequest' },
+        ],
+        PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          { guard: 'isFatalFailure', target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { actions: 'stamp' },
+        ],
+        UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
+        UNLOADED: { target: 'unloaded', actions: 'stamp' },
+        // /api/ps lists a loading model already: it can neither confirm nor deny the load.
+        RECONCILED: { actions: 'stamp' },
+        // The load call died with the process; Ollama abandons a load whose client went away.
+        RESTORED: { target: 'unloaded', actions: 'forgetInFlight' },
+      },
+    },
+    loaded: {
+      entry: ['clearLoad', 'clearDegraded'],
+      on: {
+        REQUEST_SUCCEEDED: [
+          { guard: 'successDegrades', target: 'degraded', actions: ['requestSucceeded', 'markDegraded'] },
+          { actions: 'requestSucceeded' },
+        ],
+        REQUEST_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
+          { guard: 'failureTrips', target: 'open', actions: ['requestFailed', 'openCircuit'] },
+          { guard: 'failureDegrades', target: 'degraded', actions: ['requestFailed', 'markDegraded'] },
+          { actions: 'requestFailed' },
+        ],
+        PROBE_SUCCEEDED: [
+          { guard: 'successDegrades', target: 'degraded', actions: ['probeSucceeded', 'markDegraded'] },
+          { actions: 'probeSucceeded' },
+        ],
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { guard: 'failureDegrades', target: 'degraded', actions: ['recordFailure', 'markDegraded'] },
+          { actions: 'recordFailure' },
+        ],
+        UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
+        UNLOADED: { target: 'unloaded', actions: 'stamp' },
+        RECONCILED: [{ guard: 'reportsGone', target: 'unloaded', actions: 'stamp' }, { actions: 'residencyReported' }],
+      },
+    },
+    degraded: {
+      invoke: { src: 'deadlineTimer', id: 'degradedTimer', input: ({ context }) => ({ at: context.degradedUntil ?? 0 }) },
+      on: {
+        REQUEST_SUCCEEDED: [
+          { guard: 'successRecovers', target: 'loaded', actions: 'requestSucceeded' },
+          { actions: 'requestSucceeded' },
+        ],
+        REQUEST_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
+          { guard: 'failureTrips', target: 'open', actions: ['requestFailed', 'openCircuit'] },
+          { actions: 'requestFailed' },
+        ],
+        PROBE_SUCCEEDED: [
+          { guard: 'successRecovers', target: 'loaded', actions: 'probeSucceeded' },
+          { actions: 'probeSucceeded' },
+        ],
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { actions: 'recordFailure' },
+        ],
+        // No fresh evidence either way for a whole recovery time: judge the model afresh.
+        DEADLINE_REACHED: [
+          { guard: 'degradedDeadlinePassed', target: 'loaded', actions: ['stamp', 'forgetEvidence'] },
+          { target: 'degraded', reenter: true, actions: 'stamp' },
+        ],
+        UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
+        UNLOADED: { target: 'unloaded', actions: 'stamp' },
+        RECONCILED: [{ guard: 'reportsGone', target: 'unloaded', actions: 'stamp' }, { actions: 'residencyReported' }],
+      },
+    },
+    open: {
+      entry: ['clearLoad', 'clearDegraded'],
+      invoke: { src: 'deadlineTimer', id: 'openTimer', input: ({ context }) => ({ at: context.openUntil ?? 0 }) },
+      on: {
+        DEADLINE_REACHED: [
+          { guard: 'recoveryDue', target: 'halfOpen', actions: 'enterHalfOpen' },
+          { target: 'open', reenter: true, actions: 'stamp' },
+        ],
+        // The timer may not have fired yet (or no timer was provided): the event's own clock decides.
+        REQUEST_STARTED: [
+          { guard: 'recoveryDue', target: 'halfOpen', actions: ['enterHalfOpen', 'startTrial'] },
+          { actions: 'startRequest' },
+        ],
+        PROBE_SUCCEEDED: [
+          { guard: 'recoveryDue', target: 'loaded', actions: ['probeSucceeded', 'closeCircuit'] },
+          { actions: 'stamp' },
+        ],
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          {
+            guard: and(['recoveryDue', 'failureCounts']),
+            target: 'open',
+            reenter: true,
+            actions: ['recordFailure', 'reopenCircuit'],
+          },
+          { actions: 'stamp' },
+        ],
+      },
+    },
+    halfOpen: {
+      on: {
+        REQUEST_STARTED: [{ guard: 'hasTrialLeft', actions: 'startTrial' }, { actions: 'startRequest' }],
+        REQUEST_SUCCEEDED: [
+          { guard: 'trialInFlight', target: 'loaded', actions: ['requestSucceeded', 'settleTrial', 'closeCircuit'] },
+          { actions: 'endRequest' },
+        ],
+        REQUEST_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
+          {
+            guard: and(['trialInFlight', 'failureCounts']),
+            target: 'open',
+            actions: ['requestFailed', 'reopenCircuit'],
+          },
+          { guard: and(['trialInFlight', not('failureCounts')]), actions: ['requestFailed', 'refundTrial'] },
+          { actions: 'endRequest' },
+        ],
+        REQUEST_CANCELLED: [{ guard: 'trialInFlight', actions: ['endRequest', 'refundTrial'] }, { actions: 'endRequest' }],
+        PROBE_SUCCEEDED: { target: 'loaded', actions: ['probeSucceeded', 'closeCircuit'] },
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          { guard: 'failureCounts', target: 'open', actions: ['recordFailure', 'reopenCircuit'] },
+          { actions: 'stamp' },
+        ],
+        RESTORED: { actions: ['forgetInFlight', 'resetTrials'] },
+      },
+    },
+    missing: {
+      entry: ['clearResidency', 'clearLoad', 'clearDegraded', 'clearCircuit'],
+      on: {
+        MODEL_MISSING: { actions: 'stamp' },
+        MODEL_FOUND: { target: 'unloaded', actions: 'stamp' },
+        LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
+        LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
+        PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
+        RECONCILED: [{ guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' }, { actions: 'stamp' }],
+        REQUEST_FAILED: { actions: 'requestFailed' },
+        LOAD_FAILED: { actions: 'stamp' },
+        PROBE_FAILED: { actions: 'stamp' },
+      },
+    },
+    unloading: {
+      entry: ['clearLoad', 'clearDegraded'],
+      on: {
+        UNLOADED: { target: 'unloaded', actions: 'stamp' },
+        LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
+        REQUEST_SUCCEEDED: { actions: 'requestSucceeded' },
+        REQUEST_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
+          { guard: 'failureTrips', target: 'open', actions: ['requestFailed', 'openCircuit'] },
+          { actions: 'requestFailed' },
+        ],
+        PROBE_SUCCEEDED: { actions: 'probeSucceeded' },
+        PROBE_FAILED: [
+          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          { actions: 'recordFailure' },
+        ],
+        RECONCILED: [{ guard: 'reportsGone', target: 'unloaded', actions: 'stamp' }, { actions: 'residencyReported' }],
+        RESTORED: { target: 'unloaded', actions: 'forgetInFlight' },
+      },
+    },
+  },
+});
+
+export type ModelMachine = typeof modelMachine;
+
+export { circuitConfigFrom, initialContext, modelInputFrom } from './model/context.ts';
+export { failureFrom } from './model/failure.ts';
+export {
+  canAcceptRequest,
+  expectedReadyInMs,
+  type ModelSnapshot,
+  type ModelStateLike,
+  type ModelView,
+  modelView,
+} from './model/selectors.ts';
+export type * from './model/types.ts';

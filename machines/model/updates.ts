@@ -1,0 +1,188 @@
+import { type OpenReason, recoveryFor, tripReason } from './circuit.ts';
+import { counts } from './failure.ts';
+import { ewma, LATENCY_EWMA_ALPHA, LOAD_EWMA_ALPHA, pushLatency } from './latency.ts';
+import type { FailureFields, ModelContext, ModelEventOf } from './types.ts';
+import { emptyWindow, outcomeCode, record } from './window.ts';
+
+/**
+ * Pure context updates, one per thing that can happen. Each returns only the fields it changes; the
+ * machine wires them to events with `assign`. `now` never goes backwards: a late event keeps the clock.
+ */
+type Ctx = ModelContext;
+type Patch = Partial<ModelContext>;
+type Timed = { now: number };
+
+export const timeOf = (c: Ctx, e: Timed): number => (e.now > c.now ? e.now : c.now);
+
+export const stamp = (c: Ctx, e: Timed): Patch => ({ now: timeOf(c, e) });
+
+export function startRequest(c: Ctx, e: Timed): Patch {
+  const now = timeOf(c, e);
+  return { now, lastUsed: now, inFlight: c.inFlight + 1 };
+}
+
+/** Never below zero: a late outcome after a restart or a reset must not underflow. */
+export function endRequest(c: Ctx, e: Timed): Patch {
+  const now = timeOf(c, e);
+  return { now, lastUsed: now, inFlight: c.inFlight > 0 ? c.inFlight - 1 : 0 };
+}
+
+export function startTrial(c: Ctx, e: Timed): Patch {
+  return { ...startRequest(c, e), trialsLeft: c.trialsLeft - 1, trialsInFlight: c.trialsInFlight + 1 };
+}
+
+/** A trial that ended without a verdict (cancelled, or the caller's own error) gives its place back. */
+export function refundTrial(c: Ctx, e: Timed): Patch {
+  return {
+    now: timeOf(c, e),
+    trialsLeft: Math.min(c.circuit.halfOpenMaxCalls, c.trialsLeft + 1),
+    trialsInFlight: Math.max(0, c.trialsInFlight - 1),
+  };
+}
+
+/** A trial outcome (success or counted failure) settles it; the verdict itself is the caller's job. */
+export function settleTrial(c: Ctx): Patch {
+  return { trialsInFlight: Math.max(0, c.trialsInFlight - 1) };
+}
+
+function resident(c: Ctx, now: number): Patch {
+  return c.resident ? {} : { resident: true, loadedAt: now };
+}
+
+export function success(c: Ctx, e: Timed & { latencyMs: number }): Patch {
+  const now = timeOf(c, e);
+  const slow = e.latencyMs >= c.circuit.slowCallMs;
+  return {
+    now,
+    consecutiveFailures: 0,
+    window: record(c.window, outcomeCode(false, slow)),
+    latencyEwmaMs: ewma(c.latencyEwmaMs, e.latencyMs, LATENCY_EWMA_ALPHA),
+    ...pushLatency(c, e.latencyMs),
+    ...resident(c, now),
+  };
+}
+
+export function requestSucceeded(c: Ctx, e: ModelEventOf<'REQUEST_SUCCEEDED'>): Patch {
+  return { ...success(c, e), ...endRequest(c, e) };
+}
+
+/** Records a failure; one that does not count leaves the circuit's figures alone. */
+export function failure(c: Ctx, f: FailureFields, e: Timed): Patch {
+  const now = timeOf(c, e);
+  const lastFailure = { errorClass: f.errorClass, reason: f.reason, at: now };
+  if (!counts(f)) return { now, lastFailure };
+  const slow = f.latencyMs !== undefined && f.latencyMs >= c.circuit.slowCallMs;
+  return {
+    now,
+    lastFailure,
+    consecutiveFailures: c.consecutiveFailures + 1,
+    window: record(c.window, outcomeCode(true, slow)),
+  };
+}
+
+export function requestFailed(c: Ctx, e: ModelEventOf<'REQUEST_FAILED'>): Patch {
+  return { ...failure(c, e, e), ...endRequest(c, e) };
+}
+
+/** What `c` would be after recording `f` (guards decide on the outcome before actions apply it). */
+export function afterFailure(c: Ctx, f: FailureFields, e: Timed): Ctx {
+  return { ...c, ...failure(c, f, e) };
+}
+
+export function beginLoad(c: Ctx, e: Timed): Patch {
+  const now = timeOf(c, e);
+  return { now, loadStartedAt: now, loadDeadline: now + c.loadTimeoutMs };
+}
+
+export function loadMeasured(c: Ctx, e: ModelEventOf<'LOAD_SUCCEEDED'>): Patch {
+  const now = timeOf(c, e);
+  const patch: Patch = { now, ...resident(c, now) };
+  if (Number.isFinite(e.durationMs) && e.durationMs >= 0) {
+    patch.measuredLoadMs = e.durationMs;
+    patch.loadTimeMs =
+      c.measuredLoadMs === null ? e.durationMs : ewma(c.loadTimeMs, e.durationMs, LOAD_EWMA_ALPHA);
+  }
+  if (e.sizeVramGb !== undefined) patch.sizeVramGb = e.sizeVramGb;
+  return patch;
+}
+
+export const clearLoad = (): Patch => ({ loadStartedAt: null, loadDeadline: null });
+
+export const clearDegraded = (): Patch => ({ degradedUntil: null });
+
+export const clearResidency = (): Patch => ({ resident: false, sizeVramGb: null, expiresAt: null });
+
+export const clearCircuit = (): Patch => ({ openUntil: null, openedAt: null, trialsLeft: 0, trialsInFlight: 0 });
+
+export function markDegraded(c: Ctx): Patch {
+  return { degradedUntil: c.now + c.circuit.recoveryTimeoutMs };
+}
+
+/** Degraded evidence gone stale: start the window afresh. */
+export function forgetEvidence(c: Ctx): Patch {
+  return { window: emptyWindow(c.circuit.windowSize), consecutiveFailures: 0 };
+}
+
+/**
+ * Opens the circuit at `c.now` (the failure has been recorded already). The open time grows with the
+ * streak of openings; a closed stretch at least as long as the cap forgets the streak.
+ */
+export function openCircuit(c: Ctx, reason: OpenReason): Patch {
+  const healed = c.closedAt !== null && c.now - c.closedAt >= c.circuit.recoveryTimeoutMaxMs;
+  const streak = healed ? 0 : c.openStreak;
+  return {
+    openUntil: c.now + recoveryFor(streak, c.circuit),
+    openedAt: c.now,
+    openReason: reason,
+    timesOpened: c.timesOpened + 1,
+    openStreak: streak + 1,
+    closedAt: null,
+    trialsLeft: 0,
+    trialsInFlight: 0,
+  };
+}
+
+/** The reason to open after the failure in `e` was recorded into `c`. */
+export function openReasonFor(c: Ctx, f: FailureFields | undefined): OpenReason {
+  return (f && tripReason(c, f)) || 'consecutive_failures';
+}
+
+export function enterHalfOpen(c: Ctx, e: Timed): Patch {
+  return { now: timeOf(c, e), openUntil: null, trialsLeft: c.circuit.halfOpenMaxCalls, trialsInFlight: 0 };
+}
+
+export function closeCircuit(c: Ctx): Patch {
+  return {
+    window: emptyWindow(c.circuit.windowSize),
+    consecutiveFailures: 0,
+    closedAt: c.now,
+    openReason: null,
+    ...clearCircuit(),
+  };
+}
+
+/**
+ * An /api/ps answer requested before we last learned the model was resident says nothing about now
+ * (the load finished after the sample was taken).
+ */
+export function staleSample(c: Ctx, e: ModelEventOf<'RECONCILED'>): boolean {
+  return c.loadedAt !== null && (e.sampledAt ?? e.now) < c.loadedAt;
+}
+
+export function residencyReported(c: Ctx, e: ModelEventOf<'RECONCILED'>): Patch {
+  const now = timeOf(c, e);
+  if (!e.loaded) return staleSample(c, e) ? { now } : { now, ...clearResidency() };
+  const patch: Patch = { now, ...resident(c, now) };
+  if (e.sizeVramGb !== undefined) patch.sizeVramGb = e.sizeVramGb;
+  if (e.expiresAt !== undefined) patch.expiresAt = e.expiresAt;
+  return patch;
+}
+
+/** After a restart nothing that was in flight exists any more. */
+export function forgetInFlight(c: Ctx, e: Timed): Patch {
+  return { now: timeOf(c, e), inFlight: 0, trialsInFlight: 0 };
+}
+
+export function resetTrials(c: Ctx): Patch {
+  return { trialsLeft: c.circuit.halfOpenMaxCalls, trialsInFlight: 0 };
+}

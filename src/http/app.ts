@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type Logger, pino } from 'pino';
+import type { Config } from '../config/schema.ts';
+import { RmmError } from '../manager/errors.ts';
+import type { Manager } from '../manager/types.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createAuthHook } from './auth.ts';
+import type { AppDeps } from './deps.ts';
+import { errorBody, flavourOf, flavourOfUrl, toRmmError } from './errors.ts';
+import { createOpenApi } from './openapi.ts';
+import { createRateLimitHook, TokenBucketLimiter } from './rate-limit.ts';
+import './route-config.ts';
+import { registerOllamaRoutes } from './routes/ollama.ts';
+import { registerOpenAiRoutes } from './routes/openai.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
+import { registerSeedRoutes } from './routes/seed.ts';
+
+export interface BuildAppOptions {
+  manager: Manager;
+  config: Readonly<Config>;
+  /** A pino logger to log through (a child with redaction is made), false for none; default: a new pino. */
+  logger?: Logger | false;
+  backend: 'real' | 'simulated';
+  metrics: Metrics;
+  /** Clock of the rate limiter (tests). */
+  now?: () => number;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/** Secrets never reach a log line, whatever logs a request's headers. */
+const REDACT = [
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+];
+
+/** A client's x-request-id is reused when it is a sane token, so their logs and ours line up. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The HTTP app over a Manager: seed, Ollama, OpenAI and ops routes. Not listening: the caller listens. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, manager, metrics } = opts;
+  const logger = makeLogger(opts);
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: config.server.body_limit_bytes,
+    genReqId: requestId,
+    requestIdHeader: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { ignoreTrailingSlash: true },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // Ollama reads the body as JSON whatever its content-type, and `curl -d` sends form encoding:
+  // every body is parsed as JSON, with the same limits and prototype-poisoning checks.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  const deps: AppDeps = { manager, config, metrics, backend: opts.backend, version: VERSION, startedAt: new Date() };
+  const openapi = createOpenApi({
+    title: 'Resilient Model Manager',
+    version: VERSION,
+    description:
+      'Picks a model per request, budgets VRAM, circuit-breaks, retries and falls back, in front of Ollama. ' +
+      'Seed endpoints under /api/echo, Ollama-compatible /api/*, OpenAI-compatible /v1/*.',
+    auth: config.server.api_key !== undefined,
+  });
+  app.addHook('onRoute', openapi.onRoute);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-rmm-request-id', request.id);
+    if ((request.log as Logger).isLevelEnabled?.('debug')) request.log.debug({ headers: request.headers }, 'request headers');
+  });
+  if (config.server.api_key !== undefined) app.addHook('onRequest', createAuthHook(config.server.api_key));
+  if (config.server.rate_limit_per_minute > 0) {
+    const limiter = new TokenBucketLimiter(config.server.rate_limit_per_minute, opts.now);
+    app.addHook('onRequest', createRateLimitHook(limiter));
+  }
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    request.log.info(
+      { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const e = toRmmError(err, request);
+    if (e.code === 'RMM_INTERNAL') request.log.error({ err }, 'unexpected error');
+    else if (e.status >= 500) request.log.warn({ code: e.code, detail: e.message }, 'request failed');
+    const flavour = flavourOf(request.routeOptions.config?.flavour, request.url);
+    return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(flavour, e));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!.slice(0, 200);
+    const allowed = ['GET', 'POST'].filter((method) => app.hasRoute({ method, url: path }));
+    const e = allowed.length
+      ? new RmmError('RMM_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`)
+      : new RmmError('RMM_NOT_FOUND', `no route ${request.method} ${path}; GET /openapi.json lists every route`);
+    if (allowed.length) reply.header('allow', allowed.join(', '));
+    return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(flavourOfUrl(path), e));
+  });
+
+  registerSeedRoutes(app, deps);
+  registerOllamaRoutes(app, deps);
+  registerOpenAiRoutes(app, deps);
+  registerOpsRoutes(app, deps, openapi.document);
+  // Not made ready here: the caller may still add routes (they show up in /openapi.json too).
+  return app;
+}
+
+function makeLogger(opts: BuildAppOptions): FastifyBaseLogger | undefined {
+  if (opts.logger === false) return undefined;
+  const base = opts.logger ?? pino({ level: opts.config.server.log_level });
+  return base.child({}, { redact: { paths: REDACT, censor: '[Redacted]' } }) as unknown as FastifyBaseLogger;
+}

@@ -1,0 +1,77 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RmmError } from '../manager/errors.ts';
+
+/**
+ * Streaming with a lazy start: nothing is sent until the manager hands over the first chunk, so a failure
+ * before it (every model down, unknown model, deadline) is still an ordinary error response with the right
+ * status, and the manager is free to fail over. After the first chunk the status is 200 and a failure can
+ * only be reported inside the stream, in the API's own format.
+ */
+export class LazyStream {
+  readonly body = new PassThrough();
+  private markStarted!: () => void;
+  private started = false;
+  /** Resolves at the first `write`. */
+  readonly firstWrite = new Promise<void>((resolve) => {
+    this.markStarted = resolve;
+  });
+
+  write(text: string): void {
+    if (!this.started) {
+      this.started = true;
+      this.markStarted();
+    }
+    // The client may be gone: Fastify destroys the body when the socket closes.
+    if (!this.body.destroyed && !this.body.writableEnded) this.body.write(text);
+  }
+
+  end(text?: string): void {
+    if (text !== undefined) this.write(text);
+    if (!this.body.destroyed && !this.body.writableEnded) this.body.end();
+  }
+
+  get hasStarted(): boolean {
+    return this.started;
+  }
+}
+
+export type FirstOutcome<R> = { started: true } | { started: false; result: R };
+
+/**
+ * Waits for whichever comes first: the first write to the stream, or the end of the work. Rejects when
+ * the work fails before anything was written, which the caller turns into a normal error response.
+ */
+export function firstChunkOrResult<R>(work: Promise<R>, stream: LazyStream): Promise<FirstOutcome<R>> {
+  return Promise.race([
+    stream.firstWrite.then((): FirstOutcome<R> => ({ started: true })),
+    work.then((result): FirstOutcome<R> => (stream.hasStarted ? { started: true } : { started: false, result })),
+  ]);
+}
+
+/** Sends the stream as the reply body with the given content type (Fastify pipes it and handles close). */
+export function sendStream(reply: FastifyReply, stream: LazyStream, contentType: string): FastifyReply {
+  reply.header('cache-control', 'no-cache');
+  reply.header('x-accel-buffering', 'no');
+  return reply.type(contentType).send(stream.body);
+}
+
+/**
+ * An AbortSignal that fires when the client goes away before the response is complete. The manager
+ * aborts the upstream call and does not count it against the model.
+ */
+export function clientSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  let finished = false;
+  res.once('finish', () => {
+    finished = true;
+  });
+  res.once('close', () => {
+    // writableFinished is not set by every response implementation (light-my-request's, for one).
+    if (!finished && !res.writableFinished) {
+      controller.abort(new RmmError('RMM_CANCELLED', `client closed the connection (request ${request.id})`));
+    }
+  });
+  return controller.signal;
+}

@@ -1,0 +1,201 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StatusView } from '../manager/types.ts';
+
+/**
+ * Prometheus metrics with their own registry (never prom-client's global one: tests build many apps in
+ * one process, and a second registration of a name on a shared registry throws).
+ *
+ * prom-client re-hashes the label object on every call; the handles below keep one child per label set
+ * so the hot path pays a string join and a Map lookup, not a label validation.
+ */
+
+type Labels<L extends string> = Record<L, string>;
+
+/** Caches prom-client children by their label values, in the metric's declared label order. */
+abstract class Handle<L extends string, C> {
+  private readonly children = new Map<string, C>();
+  constructor(private readonly labelNames: readonly L[]) {}
+
+  protected abstract make(labels: Labels<L>): C;
+
+  /** The child for one label set, created once. Keep it when a caller updates the same set often. */
+  child(labels: Labels<L>): C {
+    let key = '';
+    for (const name of this.labelNames) key += `${labels[name]}\u0000`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = this.make(labels);
+      this.children.set(key, child);
+    }
+    return child;
+  }
+
+  protected forget(): void {
+    this.children.clear();
+  }
+}
+
+export class CounterHandle<L extends string> extends Handle<L, Counter.Internal> {
+  constructor(readonly metric: Counter<L>) {
+    super(labelNamesOf<L>(metric));
+  }
+  protected make(labels: Labels<L>) {
+    return this.metric.labels(labels);
+  }
+  inc(labels: Labels<L>, value = 1): void {
+    this.child(labels).inc(value);
+  }
+}
+
+export class GaugeHandle<L extends string> extends Handle<L, Gauge.Internal<L>> {
+  constructor(readonly metric: Gauge<L>) {
+    super(labelNamesOf<L>(metric));
+  }
+  protected make(labels: Labels<L>) {
+    return this.metric.labels(labels);
+  }
+  set(labels: Labels<L>, value: number): void {
+    this.child(labels).set(value);
+  }
+  inc(labels: Labels<L>, value = 1): void {
+    this.child(labels).inc(value);
+  }
+  dec(labels: Labels<L>, value = 1): void {
+    this.child(labels).dec(value);
+  }
+  /** Drops every label set (for gauges that describe "what is now", such as a model's state). */
+  reset(): void {
+    this.metric.reset();
+    this.forget();
+  }
+}
+
+export class HistogramHandle<L extends string> extends Handle<L, Histogram.Internal<L>> {
+  constructor(readonly metric: Histogram<L>) {
+    super(labelNamesOf<L>(metric));
+  }
+  protected make(labels: Labels<L>) {
+    return this.metric.labels(labels);
+  }
+  observe(labels: Labels<L>, value: number): void {
+    this.child(labels).observe(value);
+  }
+}
+
+function labelNamesOf<L extends string>(metric: Counter<L> | Gauge<L> | Histogram<L>): L[] {
+  // prom-client keeps the declared label names on the instance but does not type them.
+  return (metric as unknown as { labelNames: L[] }).labelNames;
+}
+
+/** Circuit state as a number, so one gauge can be graphed and alerted on: 0 closed, 1 half-open, 2 open. */
+export const CIRCUIT_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/** Request latencies span a cached 1 ms answer to a 120 s cold load of a 70B model. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+/** Loads run from a warm re-map (tens of ms) to a 90 s load of a 70B model, with the 300 s load timeout on top. */
+const LOAD_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2, 4, 8, 15, 30, 45, 60, 90, 120, 180, 300];
+
+export interface MetricsOptions {
+  /** Also collect prom-client's process metrics (CPU, memory, event loop lag). Default false. */
+  defaultMetrics?: boolean;
+  /** Prefix of every metric name. Default `rmm_`. */
+  prefix?: string;
+}
+
+export function createMetrics(options: MetricsOptions = {}) {
+  const prefix = options.prefix ?? 'rmm_';
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
+  const reg = [registry];
+
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new CounterHandle(new Counter<L>({ name: prefix + name, help, labelNames, registers: reg }));
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new GaugeHandle(new Gauge<L>({ name: prefix + name, help, labelNames, registers: reg }));
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new HistogramHandle(new Histogram<L>({ name: prefix + name, help, labelNames, buckets, registers: reg }));
+
+  const metrics = {
+    registry,
+    contentType: registry.contentType as string,
+    requestsTotal: counter('requests_total', 'Completion requests by final outcome', [
+      'model',
+      'outcome',
+      'task_type',
+      'urgency',
+    ]),
+    requestDuration: histogram(
+      'request_duration_seconds',
+      'Completion request latency, all attempts included',
+      ['model', 'outcome'],
+      REQUEST_BUCKETS,
+    ),
+    attemptsTotal: counter('attempts_total', 'Attempts on one model (a request makes one or more)', [
+      'model',
+      'outcome',
+    ]),
+    fallbacksTotal: counter('fallbacks_total', 'Requests answered by a model other than the first choice', [
+      'task_type',
+    ]),
+    retriesTotal: counter('retries_total', 'Retries of an attempt on the same model after a backoff', ['model']),
+    circuitState: gauge('circuit_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open', ['model', 'host']),
+    circuitOpenedTotal: counter('circuit_opened_total', 'Times a circuit opened', ['model', 'host']),
+    modelState: gauge('model_state', 'Lifecycle state of a model on a host: 1 for the current state', [
+      'model',
+      'host',
+      'state',
+    ]),
+    vramUsedBytes: gauge('vram_used_bytes', 'VRAM taken by loaded and loading models, by our ledger', ['host']),
+    vramBudgetBytes: gauge('vram_budget_bytes', 'VRAM budget of a host', ['host']),
+    loadsTotal: counter('loads_total', 'Model loads by outcome', ['model', 'outcome']),
+    loadDuration: histogram('load_duration_seconds', 'Time to load a model', ['model'], LOAD_BUCKETS),
+    evictionsTotal: counter('evictions_total', 'Models unloaded to make room or by expiry', ['model', 'reason']),
+    inFlight: gauge('in_flight', 'Requests being served by a model now', ['model']),
+    httpRequests: counter('http_requests_total', 'HTTP responses by route template and status', [
+      'method',
+      'route',
+      'status',
+    ]),
+    streamErrors: counter('stream_errors_total', 'Streams that ended with an error record after the first token', [
+      'route',
+      'code',
+    ]),
+    /** Prometheus text exposition of every metric. */
+    render: () => registry.metrics(),
+    /**
+     * Sets the "what is now" gauges (circuits, model states, VRAM, in-flight) from a status snapshot.
+     * Idempotent: the HTTP layer calls it before each scrape so the gauges are never stale, whether or not
+     * the manager also updates them as things happen.
+     */
+    observeStatus: (status: StatusView) => observeStatus(metrics, status),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+const GB = 1024 ** 3;
+
+function observeStatus(m: Metrics, status: StatusView): void {
+  for (const c of status.circuits) m.circuitState.set({ model: c.model, host: c.host }, circuitValue(c.state, c.is_open));
+  m.modelState.reset();
+  const inFlight = new Map<string, number>();
+  for (const model of status.models) {
+    m.modelState.set({ model: model.name, host: model.host, state: model.state }, 1);
+    inFlight.set(model.name, (inFlight.get(model.name) ?? 0) + model.in_flight);
+  }
+  for (const [model, n] of inFlight) m.inFlight.set({ model }, n);
+  for (const host of status.hosts) {
+    m.vramUsedBytes.set({ host: host.name }, Math.round(host.vram_used_gb * GB));
+    m.vramBudgetBytes.set({ host: host.name }, Math.round(host.vram_budget_gb * GB));
+  }
+}
+
+/** Maps the manager's circuit state names (several spellings are in use) to CIRCUIT_STATE_VALUE. */
+export function circuitValue(state: string, isOpen: boolean): number {
+  const s = state.toLowerCase().replace(/[-_ ]/g, '');
+  if (s === 'halfopen') return CIRCUIT_STATE_VALUE.half_open;
+  if (s === 'open') return CIRCUIT_STATE_VALUE.open;
+  if (s === 'closed') return CIRCUIT_STATE_VALUE.closed;
+  return isOpen ? CIRCUIT_STATE_VALUE.open : CIRCUIT_STATE_VALUE.closed;
+}

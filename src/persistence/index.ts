@@ -1,0 +1,24 @@
+export { removeStaleTemps, syncDirectory, tempPathFor, writeFileAtomic } from './atomic-write.ts';
+export { decodeEnvelope, type Envelope, encodeEnvelope, stringifyPayload } from './envelope.ts';
+export { Journal, type JournalOptions, type JournalStats } from './journal.ts';
+export {
+  type CheckpointRecord,
+  isCheckpoint,
+  type JournalEvent,
+  type JournalRecord,
+  type SegmentHeader,
+} from './journal-records.ts';
+export { quarantineFile } from './quarantine.ts';
+export {
+  type JournalReadProblem,
+  type JournalReadResult,
+  type ReadJournalOptions,
+  readJournal,
+} from './read-journal.ts';
+export {
+  type CheckpointSink,
+  type LoadResult,
+  type SnapshotStatus,
+  SnapshotStore,
+  type SnapshotStoreOptions,
+} from './snapshot-store.ts';

@@ -1,0 +1,111 @@
+import type { Config, Urgency } from '../config/schema.ts';
+
+/**
+ * Deadlines and the expected time for one candidate (a model on a host) to answer a request.
+ * Everything here is arithmetic over plain values the runtime copies out of the model actors' snapshots;
+ * time is always passed in.
+ */
+
+export type CandidateStatus =
+  | 'unloaded'
+  | 'loading'
+  | 'loaded'
+  | 'degraded'
+  | 'open'
+  | 'halfOpen'
+  | 'missing'
+  | 'unloading';
+
+/** One model on one host, as selection sees it. Times are epoch milliseconds, durations milliseconds. */
+export interface CandidateState {
+  /** Stable id of the model actor, e.g. `local/llama3.2:3b`. */
+  id: string;
+  model: string;
+  host: string;
+  state: CandidateStatus;
+  /** False for open, missing, unloading, or halfOpen without a trial call left. */
+  acceptsTraffic: boolean;
+  inFlight: number;
+  /** Requests the host serves at once on one loaded model (Ollama's num_parallel). */
+  parallelSlots: number;
+  /** EWMA of the time a loaded model took to answer (no load included); null before any measurement. */
+  latencyEwmaMs: number | null;
+  /** Measured load time when there is one, else the configured one. */
+  loadMs: number;
+  /** When the load in progress started; null when none is. */
+  loadingStartedAt: number | null;
+  /** Generation rate fully on GPU (configured). */
+  tokensPerS: number;
+  sizeGb: number;
+  /** The host's VRAM budget. */
+  hostVramGb: number;
+  /** The model can be loaded now without evicting a busy or pinned model. */
+  fitsNow: boolean;
+  /** When an open circuit lets a trial through; null when not open. */
+  openUntil: number | null;
+  /** Whether the model is in memory now. Default: derived from `state` (loaded, degraded, halfOpen). */
+  resident?: boolean;
+  /** Runs (or would run) partially offloaded to system RAM. Default: sizeGb > hostVramGb. */
+  offloaded?: boolean;
+}
+
+/** The answer deadline for an urgency, in milliseconds (batch is quality first: a generous deadline). */
+export function deadlineMs(urgency: Urgency, config: Pick<Config, 'deadlines'>): number {
+  const d = config.deadlines;
+  const s =
+    urgency === 'interactive' ? d.interactive_s : urgency === 'background' ? d.background_s : d.batch_s;
+  return s * 1000;
+}
+
+export function isResident(c: CandidateState): boolean {
+  if (c.resident !== undefined) return c.resident;
+  return c.state === 'loaded' || c.state === 'degraded' || c.state === 'halfOpen';
+}
+
+export function isLoading(c: CandidateState): boolean {
+  return c.state === 'loading' || (c.loadingStartedAt !== null && !isResident(c));
+}
+
+export function isOffloaded(c: CandidateState): boolean {
+  return c.offloaded ?? c.sizeGb > c.hostVramGb;
+}
+
+/** 0 when in memory; what is left of a load in progress; else a whole load (evicting is free). */
+export function timeToLoadedMs(c: CandidateState, now: number): number {
+  if (isResident(c)) return 0;
+  if (isLoading(c) && c.loadingStartedAt !== null) return Math.max(0, c.loadingStartedAt + c.loadMs - now);
+  return c.loadMs;
+}
+
+/** Time to generate the answer once the model is loaded and a slot is free. */
+export function generationMs(
+  c: CandidateState,
+  expectedOutputTokens: number,
+  offloadSlowdown: number,
+): number {
+  // A measured latency already contains whatever offloading the host does.
+  if (c.latencyEwmaMs !== null) return c.latencyEwmaMs;
+  const ms = (expectedOutputTokens / c.tokensPerS) * 1000;
+  return isOffloaded(c) ? ms * offloadSlowdown : ms;
+}
+
+/**
+ * Wait for a free slot: none while a slot is idle, else one service time per full wave of requests ahead
+ * (conservative: the request in service is assumed to have just started).
+ */
+export function queueWaitMs(c: CandidateState, serviceMs: number): number {
+  const slots = c.parallelSlots > 0 ? c.parallelSlots : 1;
+  if (c.inFlight < slots) return 0;
+  return (Math.floor((c.inFlight - slots) / slots) + 1) * serviceMs;
+}
+
+/** Expected time from now until the candidate has answered: load + queue + generation. */
+export function expectedMs(
+  c: CandidateState,
+  now: number,
+  expectedOutputTokens: number,
+  offloadSlowdown: number,
+): number {
+  const gen = generationMs(c, expectedOutputTokens, offloadSlowdown);
+  return timeToLoadedMs(c, now) + queueWaitMs(c, gen) + gen;
+}

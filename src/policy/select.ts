@@ -1,0 +1,379 @@
+import type { ChainEntry, TaskType, Urgency } from '../config/schema.ts';
+import {
+  type CandidateState,
+  generationMs,
+  isLoading,
+  isOffloaded,
+  isResident,
+  queueWaitMs,
+  timeToLoadedMs,
+} from './estimate.ts';
+import {
+  chosenWords,
+  deadlineWords,
+  formatDuration,
+  openDetail,
+  type SlowCause,
+  slowDetail,
+} from './select-reason.ts';
+
+export type { CandidateState } from './estimate.ts';
+
+/**
+ * Which models to try for one request, in order. Pure and per request: loops over small arrays, one
+ * insertion sort over the (few) feasible attempts, no closures or regex.
+ *
+ * Order of the plan:
+ * 1. the named model, when given, accepts traffic and can answer by the deadline (or `waitForNamedModel`);
+ * 2. chain models that can answer by the deadline: higher quality first, then lower expected time, then
+ *    chain order (a model on several hosts gives one attempt per host);
+ * 3. with `outOfChainFallback`, loaded models outside the chain that can answer by the deadline, ranked by
+ *    their quality in `fallbackChain` (the `general` chain), then speed. They lead the plan only when no
+ *    chain model can answer in time (the cold start); otherwise they are last resorts after the chain.
+ * Open circuits, missing models and candidates with `acceptsTraffic: false` are never in the plan; an
+ * attempt's quality is its chain quality (0 for a named model outside the chain). Candidates that would
+ * answer after the deadline are listed in `late`, soonest first.
+ */
+
+export interface SelectionInput {
+  taskType: TaskType;
+  urgency: Urgency;
+  deadlineMs: number;
+  now: number;
+  /** A concrete model the caller asked for: tried first, then `chain`. */
+  namedModel?: string | undefined;
+  /** Try the named model first even when it cannot answer by the deadline (Ollama drop-in semantics). */
+  waitForNamedModel?: boolean;
+  chain: ReadonlyArray<ChainEntry>;
+  /** One per model × host. */
+  candidates: ReadonlyArray<CandidateState>;
+  outOfChainFallback: boolean;
+  /** Ranks out-of-chain models (normally the `general` chain); a model not in it has quality 0. */
+  fallbackChain?: ReadonlyArray<ChainEntry>;
+  expectedOutputTokens: number;
+  partialOffloadSlowdown: number;
+}
+
+export interface PlannedAttempt {
+  id: string;
+  model: string;
+  host: string;
+  quality: number;
+  expectedMs: number;
+  /** Not in memory yet (unloaded or still loading): the journey must ensure it is loaded first. */
+  needsLoad: boolean;
+  outOfChain: boolean;
+  /** The model the caller named. */
+  named: boolean;
+}
+
+export type SkipReason =
+  | 'circuit_open'
+  | 'half_open_busy'
+  | 'missing'
+  | 'unloading'
+  | 'unavailable'
+  | 'too_slow'
+  | 'no_slot'
+  | 'no_vram';
+
+export interface SkippedCandidate {
+  /** Null when the model is on no host at all. */
+  id: string | null;
+  model: string;
+  host: string;
+  quality: number;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface LateCandidate {
+  id: string;
+  model: string;
+  host: string;
+  quality: number;
+  expectedMs: number;
+  needsLoad: boolean;
+}
+
+export interface BackgroundLoad {
+  id: string;
+  model: string;
+  host: string;
+}
+
+export interface SelectionPlan {
+  attempts: PlannedAttempt[];
+  skipped: SkippedCandidate[];
+  /** At most one: the best model that missed the deadline only because it is not loaded. */
+  loadInBackground: BackgroundLoad[];
+  /** Would answer, but after the deadline; soonest first. */
+  late: LateCandidate[];
+  reason: string;
+}
+
+interface Scan {
+  input: SelectionInput;
+  deadline: string;
+  multiHost: boolean;
+  attempts: PlannedAttempt[];
+  skipped: SkippedCandidate[];
+  late: LateCandidate[];
+  bg: CandidateState | null;
+  bgQuality: number;
+  bgExpected: number;
+  bgNamed: boolean;
+}
+
+export function selectModels(input: SelectionInput): SelectionPlan {
+  const scan: Scan = {
+    input,
+    deadline: deadlineWords(input.deadlineMs, input.urgency),
+    multiHost: hasSeveralHosts(input.candidates),
+    attempts: [],
+    skipped: [],
+    late: [],
+    bg: null,
+    bgQuality: -1,
+    bgExpected: 0,
+    bgNamed: false,
+  };
+  const { chain, namedModel } = input;
+  if (namedModel !== undefined) {
+    const at = chainIndexOf(chain, namedModel);
+    scanModel(scan, namedModel, at >= 0 ? chain[at]!.quality : 0, true);
+  }
+  for (let i = 0; i < chain.length; i++) {
+    const entry = chain[i]!;
+    if (entry.model !== namedModel) scanModel(scan, entry.model, entry.quality, false);
+  }
+  if (input.outOfChainFallback) scanOutOfChain(scan);
+  sortAttempts(scan.attempts);
+  sortLate(scan.late);
+
+  const first = scan.attempts[0];
+  const loadInBackground: BackgroundLoad[] = [];
+  const bg = scan.bg;
+  // One load per request: when the chosen attempt already loads a model, the better one waits its turn.
+  // A served named model is what the caller wants: nothing better to load for it.
+  if (
+    bg !== null &&
+    (first === undefined ||
+      (!first.needsLoad &&
+        !first.named &&
+        (first.outOfChain || scan.bgNamed || scan.bgQuality > first.quality)))
+  ) {
+    loadInBackground.push({ id: bg.id, model: bg.model, host: bg.host });
+  }
+  const reason = explain(scan, first, loadInBackground[0]?.id);
+  return { attempts: scan.attempts, skipped: scan.skipped, loadInBackground, late: scan.late, reason };
+}
+
+function scanModel(scan: Scan, model: string, quality: number, named: boolean): void {
+  const { candidates } = scan.input;
+  let found = false;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (c.model !== model) continue;
+    found = true;
+    scanCandidate(scan, c, quality, named);
+  }
+  if (!found) {
+    scan.skipped.push({ id: null, model, host: '', quality, reason: 'missing', detail: 'not on any host' });
+  }
+}
+
+function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: boolean): void {
+  const { input } = scan;
+  // An open circuit never takes traffic, whatever the flag says.
+  if (c.state === 'missing' || c.state === 'open' || !c.acceptsTraffic) {
+    skipUnavailable(scan, c, quality);
+    return;
+  }
+  const resident = isResident(c);
+  const loading = !resident && isLoading(c);
+  const loadMs = timeToLoadedMs(c, input.now);
+  const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown);
+  const waitMs = queueWaitMs(c, genMs);
+  const total = loadMs + waitMs + genMs;
+  const canStart = resident || loading || c.fitsNow;
+  const deadline = input.deadlineMs;
+  if ((total <= deadline && canStart) || (named && input.waitForNamedModel === true)) {
+    scan.attempts.push({
+      id: c.id,
+      model: c.model,
+      host: c.host,
+      quality,
+      expectedMs: total,
+      needsLoad: !resident,
+      outOfChain: false,
+      named,
+    });
+    return;
+  }
+  scan.late.push({
+    id: c.id,
+    model: c.model,
+    host: c.host,
+    quality,
+    expectedMs: total,
+    needsLoad: !resident,
+  });
+  if (!canStart) {
+    skip(scan, c, quality, 'no_vram', 'not loaded, and loading it now would evict a busy or pinned model');
+    return;
+  }
+  let cause: SlowCause = 'answer';
+  if (loadMs > 0 && waitMs + genMs <= deadline) cause = 'load';
+  else if (waitMs > 0 && loadMs + genMs <= deadline) cause = 'queue';
+  const detail = slowDetail(cause, loadMs, loading, waitMs, genMs, isOffloaded(c), deadline, scan.deadline);
+  skip(scan, c, quality, cause === 'queue' ? 'no_slot' : 'too_slow', detail);
+  // Worth loading for the requests that follow: it missed only because it is not in memory yet.
+  if (cause === 'load' && !loading && c.fitsNow) considerBackground(scan, c, quality, total, named);
+}
+
+function skipUnavailable(scan: Scan, c: CandidateState, quality: number): void {
+  if (c.state === 'missing') skip(scan, c, quality, 'missing', 'not installed on its host');
+  else if (c.state === 'open')
+    skip(scan, c, quality, 'circuit_open', openDetail(c.openUntil, scan.input.now));
+  else if (c.state === 'halfOpen')
+    skip(scan, c, quality, 'half_open_busy', 'circuit half-open, its trial call is in progress');
+  else if (c.state === 'unloading') skip(scan, c, quality, 'unloading', 'being unloaded');
+  else skip(scan, c, quality, 'unavailable', `not taking traffic (${c.state})`);
+}
+
+function considerBackground(scan: Scan, c: CandidateState, quality: number, total: number, named: boolean) {
+  if (scan.bg !== null) {
+    if (scan.bgNamed && !named) return;
+    if (scan.bgNamed === named) {
+      if (quality < scan.bgQuality || (quality === scan.bgQuality && total >= scan.bgExpected)) return;
+    }
+  }
+  scan.bg = c;
+  scan.bgQuality = quality;
+  scan.bgExpected = total;
+  scan.bgNamed = named;
+}
+
+function skip(scan: Scan, c: CandidateState, quality: number, reason: SkipReason, detail: string): void {
+  scan.skipped.push({ id: c.id, model: c.model, host: c.host, quality, reason, detail });
+}
+
+function scanOutOfChain(scan: Scan): void {
+  const { input } = scan;
+  const { candidates, chain, namedModel } = input;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (!c.acceptsTraffic || c.state === 'missing' || c.state === 'open') continue;
+    if (c.model === namedModel || !isResident(c)) continue;
+    if (chainIndexOf(chain, c.model) >= 0) continue;
+    const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown);
+    const total = queueWaitMs(c, genMs) + genMs;
+    if (total > input.deadlineMs) continue;
+    const at = input.fallbackChain ? chainIndexOf(input.fallbackChain, c.model) : -1;
+    scan.attempts.push({
+      id: c.id,
+      model: c.model,
+      host: c.host,
+      quality: at >= 0 ? input.fallbackChain![at]!.quality : 0,
+      expectedMs: total,
+      needsLoad: false,
+      outOfChain: true,
+      named: false,
+    });
+  }
+}
+
+function chainIndexOf(chain: ReadonlyArray<ChainEntry>, model: string): number {
+  for (let i = 0; i < chain.length; i++) if (chain[i]!.model === model) return i;
+  return -1;
+}
+
+function hasSeveralHosts(candidates: ReadonlyArray<CandidateState>): boolean {
+  const first = candidates[0];
+  if (first === undefined) return false;
+  for (let i = 1; i < candidates.length; i++) if (candidates[i]!.host !== first.host) return true;
+  return false;
+}
+
+/** a before b? Named first, chain before out-of-chain, quality desc, expected time asc; else stable. */
+function before(a: PlannedAttempt, b: PlannedAttempt): boolean {
+  if (a.named !== b.named) return a.named;
+  if (a.outOfChain !== b.outOfChain) return !a.outOfChain;
+  if (a.quality !== b.quality) return a.quality > b.quality;
+  return a.expectedMs < b.expectedMs;
+}
+
+// Insertion sorts: the arrays hold a handful of entries and are mostly in order already (chain order).
+function sortAttempts(xs: PlannedAttempt[]): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && before(x, xs[j]!)) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+}
+
+function sortLate(xs: LateCandidate[]): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && x.expectedMs < xs[j]!.expectedMs) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+}
+
+function label(scan: Scan, model: string, host: string): string {
+  return scan.multiHost && host !== '' ? `${model}@${host}` : model;
+}
+
+/** Names the choice and why each better candidate was skipped. */
+function explain(scan: Scan, first: PlannedAttempt | undefined, bgId: string | undefined): string {
+  let out = '';
+  // Only better candidates are worth a word; a served named model needs none.
+  const bar =
+    first === undefined || first.outOfChain ? -1 : first.named ? Number.POSITIVE_INFINITY : first.quality;
+  const skipped = scan.skipped;
+  for (let i = 0; i < skipped.length; i++) {
+    const s = skipped[i]!;
+    if (s.quality < bar && s.model !== scan.input.namedModel) continue;
+    if (out !== '') out += '; ';
+    out += `${label(scan, s.model, s.host)} skipped: ${s.detail}`;
+    if (s.id !== null && s.id === bgId) out += ' (loading in background)';
+  }
+  if (out !== '') out += '; ';
+  if (first === undefined) {
+    out += `no model can answer within the ${scan.deadline}`;
+    const soonest = scan.late[0];
+    if (soonest !== undefined)
+      out += `; soonest late option: ${label(scan, soonest.model, soonest.host)} (${formatDuration(soonest.expectedMs)} expected)`;
+    return out;
+  }
+  let loading = false;
+  if (first.needsLoad) {
+    const cs = scan.input.candidates;
+    for (let i = 0; i < cs.length; i++) if (cs[i]!.id === first.id) loading = isLoading(cs[i]!);
+  }
+  return (
+    out +
+    chosenWords(
+      {
+        name: label(scan, first.model, first.host),
+        quality: first.quality,
+        expectedMs: first.expectedMs,
+        needsLoad: first.needsLoad,
+        loading,
+        named: first.named,
+        outOfChain: first.outOfChain,
+      },
+      scan.input.taskType,
+      scan.deadline,
+    )
+  );
+}

@@ -1,0 +1,213 @@
+import { chooseVictims, type EvictionCandidate, type EvictionPolicy, valuePolicy } from './eviction.ts';
+
+/**
+ * One host's VRAM ledger: what is loaded or loading, how much GPU memory each takes, who is busy, and
+ * whether a new load fits. Plain JSON data (the supervisor keeps it in its persisted context) with pure
+ * functions over it; updates return a new ledger.
+ *
+ * Invariants `planLoad` keeps:
+ * - used VRAM after the plan never exceeds the budget, nor the loaded count `maxLoadedModels`
+ *   (Ollama's OLLAMA_MAX_LOADED_MODELS);
+ * - victims are idle: never in flight, never pinned (the warm set), never still loading;
+ * - a model larger than the room left by pinned models loads partially offloaded, into all of that room,
+ *   and only once every other model is gone (Ollama offloads only a model that is alone on the card);
+ *   until busy models finish, the answer is 'wait'.
+ */
+
+export interface LedgerEntry {
+  /** Full size of the loaded model. */
+  sizeGb: number;
+  /** Part of it in VRAM: sizeGb, or less when partially offloaded. This is what counts against the budget. */
+  sizeVramGb: number;
+  status: 'loading' | 'loaded';
+  inFlight: number;
+  pinned: boolean;
+  /** Epoch ms of the last request (or of the load). */
+  lastUsed: number;
+  /** Measured or configured load time, for cost-aware eviction. */
+  loadSeconds?: number;
+  /**
+   * Keep-alive it was loaded with, for Ollama's eviction order. Omit for "forever" (Infinity does not
+   * survive JSON; a null read back also means forever).
+   */
+  keepAliveS?: number;
+}
+
+export interface HostLedger {
+  budgetGb: number;
+  maxLoadedModels: number;
+  /** model name → entry. A record rather than a Map so the ledger survives JSON snapshots. */
+  entries: Readonly<Record<string, LedgerEntry>>;
+}
+
+export type LoadPlan =
+  | { action: 'none'; reason: string }
+  | { action: 'load'; evict: string[]; vramGb: number; reason: string }
+  | { action: 'partial_offload'; evict: string[]; vramGb: number; reason: string }
+  | { action: 'wait'; blockers: string[]; reason: string }
+  | { action: 'refuse'; reason: string };
+
+export interface PlanLoadOptions {
+  /** Default: value-based (demand × load cost ÷ size). */
+  policy?: EvictionPolicy;
+  /** Recent demand of a loaded model (demand.ts `modelDemand`); default 0. */
+  demandOf?: (model: string) => number;
+  /** Load seconds for entries that do not record theirs (default 10). */
+  defaultLoadSeconds?: number;
+}
+
+/** Float sums of sizes: tolerance so 16 − 8 − 8 counts as fitting exactly. */
+const EPS = 1e-9;
+
+export function createLedger(budgetGb: number, maxLoadedModels: number): HostLedger {
+  return { budgetGb, maxLoadedModels, entries: {} };
+}
+
+export function usedGb(ledger: HostLedger): number {
+  let used = 0;
+  for (const e of Object.values(ledger.entries)) used += e.sizeVramGb;
+  return used;
+}
+
+export function freeGb(ledger: HostLedger): number {
+  return ledger.budgetGb - usedGb(ledger);
+}
+
+export function loadedCount(ledger: HostLedger): number {
+  return Object.keys(ledger.entries).length;
+}
+
+/** Fits fully right now, without evicting anything. */
+export function fits(ledger: HostLedger, sizeGb: number): boolean {
+  return sizeGb <= freeGb(ledger) + EPS && loadedCount(ledger) < ledger.maxLoadedModels;
+}
+
+export function planLoad(
+  ledger: HostLedger,
+  model: string,
+  sizeGb: number,
+  options: PlanLoadOptions = {},
+): LoadPlan {
+  const self = ledger.entries[model];
+  if (self !== undefined) return { action: 'none', reason: `${model} is already ${self.status}` };
+  const { budgetGb, maxLoadedModels } = ledger;
+  let used = 0;
+  let count = 0;
+  let pinnedGb = 0;
+  let pinnedCount = 0;
+  const idle: EvictionCandidate[] = [];
+  const busy: string[] = [];
+  for (const [name, e] of Object.entries(ledger.entries)) {
+    used += e.sizeVramGb;
+    count++;
+    if (e.pinned) {
+      pinnedGb += e.sizeVramGb;
+      pinnedCount++;
+    } else if (e.status === 'loading' || e.inFlight > 0) {
+      busy.push(name);
+    } else {
+      idle.push({
+        model: name,
+        sizeGb: e.sizeVramGb,
+        loadSeconds: e.loadSeconds ?? options.defaultLoadSeconds ?? 10,
+        demand: options.demandOf?.(name) ?? 0,
+        lastUsed: e.lastUsed,
+        keepAliveS: e.keepAliveS ?? Number.POSITIVE_INFINITY,
+      });
+    }
+  }
+  const room = budgetGb - pinnedGb;
+  if (pinnedCount + 1 > maxLoadedModels || room <= EPS) {
+    return {
+      action: 'refuse',
+      reason: `pinned models hold ${gb(pinnedGb)} of ${gb(budgetGb)} and ${pinnedCount} of ${maxLoadedModels} slots: no room for ${model}`,
+    };
+  }
+  if (sizeGb <= room + EPS) {
+    const victims = chooseVictims(
+      idle,
+      sizeGb - (budgetGb - used),
+      count + 1 - maxLoadedModels,
+      options.policy ?? valuePolicy,
+    );
+    if (victims !== null) {
+      const why = victims.length === 0 ? 'fits' : `fits after evicting ${victims.join(', ')}`;
+      return { action: 'load', evict: victims, vramGb: sizeGb, reason: `${model} (${gb(sizeGb)}) ${why}` };
+    }
+    return {
+      action: 'wait',
+      blockers: busy,
+      reason: `${model} needs ${gb(sizeGb)}, ${gb(budgetGb - used)} free; wait for busy or loading models: ${busy.join(', ')}`,
+    };
+  }
+  if (busy.length > 0) {
+    return {
+      action: 'wait',
+      blockers: busy,
+      reason: `${model} (${gb(sizeGb)}) is larger than the ${gb(room)} it could get and must load alone; wait for ${busy.join(', ')}`,
+    };
+  }
+  return {
+    action: 'partial_offload',
+    evict: idle.map((c) => c.model),
+    vramGb: room,
+    reason: `${model} (${gb(sizeGb)}) exceeds the ${gb(room)} available: ${gb(room)} on GPU, the rest in system RAM (slow)`,
+  };
+}
+
+function gb(n: number): string {
+  return `${Math.round(n * 10) / 10} GB`;
+}
+
+/** The ledger after starting the load a plan describes: victims removed, the model added as loading. */
+export function applyLoadPlan(
+  ledger: HostLedger,
+  model: string,
+  sizeGb: number,
+  plan: LoadPlan,
+  now: number,
+  meta: { pinned?: boolean; loadSeconds?: number; keepAliveS?: number } = {},
+): HostLedger {
+  if (plan.action !== 'load' && plan.action !== 'partial_offload') return ledger;
+  const entries: Record<string, LedgerEntry> = { ...ledger.entries };
+  for (const v of plan.evict) delete entries[v];
+  const entry: LedgerEntry = {
+    sizeGb,
+    sizeVramGb: plan.vramGb,
+    status: 'loading',
+    inFlight: 0,
+    pinned: meta.pinned ?? false,
+    lastUsed: now,
+  };
+  if (meta.loadSeconds !== undefined) entry.loadSeconds = meta.loadSeconds;
+  if (meta.keepAliveS !== undefined) entry.keepAliveS = meta.keepAliveS;
+  entries[model] = entry;
+  return { ...ledger, entries };
+}
+
+/** Updates one entry; a no-op (same ledger) for a model that is not in it. */
+export function updateEntry(ledger: HostLedger, model: string, patch: Partial<LedgerEntry>): HostLedger {
+  const e = ledger.entries[model];
+  if (e === undefined) return ledger;
+  return { ...ledger, entries: { ...ledger.entries, [model]: { ...e, ...patch } } };
+}
+
+export function markLoaded(ledger: HostLedger, model: string, sizeVramGb?: number): HostLedger {
+  const e = ledger.entries[model];
+  if (e === undefined) return ledger;
+  return updateEntry(ledger, model, { status: 'loaded', sizeVramGb: sizeVramGb ?? e.sizeVramGb });
+}
+
+/** A request started (+1) or finished (−1) on a model. */
+export function withInFlight(ledger: HostLedger, model: string, delta: number, now: number): HostLedger {
+  const e = ledger.entries[model];
+  if (e === undefined) return ledger;
+  return updateEntry(ledger, model, { inFlight: Math.max(0, e.inFlight + delta), lastUsed: now });
+}
+
+export function removeEntry(ledger: HostLedger, model: string): HostLedger {
+  if (ledger.entries[model] === undefined) return ledger;
+  const entries: Record<string, LedgerEntry> = { ...ledger.entries };
+  delete entries[model];
+  return { ...ledger, entries };
+}

@@ -1,0 +1,54 @@
+import { fromCallback } from 'xstate';
+import type { DeadlineTimerInput, ModelEvent } from '../../machines/model/types.ts';
+
+/** The clock a deadline timer needs: the runtime's real one, or a manual one in tests. */
+export interface TimerClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's setTimeout fires at once for delays past 2^31-1 ms; longer waits are taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The real implementation of the machines' `deadlineTimer` actor:
+ * `modelMachine.provide({ actors: { deadlineTimer: deadlineTimerLogic(clock) } })`.
+ * Sends `{ type: 'DEADLINE_REACHED', now, at }` to its parent once `clock.now() >= at`, at once if that is
+ * already so. It re-checks the clock when its timeout fires rather than trusting it: timers can fire a
+ * little early, and a wall clock can be stepped. XState restarts an invoked callback from its persisted
+ * input when a snapshot is restored, so this is also what re-arms a deadline after a restart.
+ */
+export function deadlineTimerLogic(clock: TimerClock) {
+  return fromCallback<ModelEvent, DeadlineTimerInput>(({ input, sendBack }) => {
+    let handle: unknown;
+    let done = false;
+    const check = () => {
+      handle = undefined;
+      if (done) return;
+      const now = clock.now();
+      if (now >= input.at) {
+        done = true;
+        sendBack({ type: 'DEADLINE_REACHED', now, at: input.at });
+        return;
+      }
+      handle = clock.setTimeout(check, Math.min(input.at - now, MAX_TIMER_MS));
+    };
+    check();
+    return () => {
+      done = true;
+      if (handle !== undefined) clock.clearTimeout(handle);
+    };
+  });
+}
+
+/** The process clock, with timers that do not keep the process alive on their own. */
+export const systemTimerClock: TimerClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};

@@ -1,0 +1,237 @@
+import type { Logger } from 'pino';
+import pino from 'pino';
+import { OllamaBackend } from '../backend/ollama-backend.ts';
+import type { Config, TaskType } from '../config/schema.ts';
+import { RmmError } from '../manager/errors.ts';
+import type { CompletionRequest, CompletionResult, Manager, PreloadResult } from '../manager/types.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { backoffOptionsFrom } from '../policy/backoff.ts';
+import { createDemand, modelDemand, predictPreloads, recordOutcome, recordRequest } from '../policy/demand.ts';
+import { RetryBudget, retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { DecisionLog } from './decisions.ts';
+import { Fleet, type FleetOptions, type ModelStateChange } from './fleet.ts';
+import { Prober } from './health.ts';
+import { type JourneyDeps, runJourney } from './journey.ts';
+import { Limiter } from './limiter.ts';
+import { Loader } from './loader.ts';
+import { Reconciler } from './reconcile.ts';
+import { buildStatus, chainPositions } from './status.ts';
+import { Ticker } from './ticker.ts';
+import { wireMetrics } from './wire-metrics.ts';
+
+export interface ManagerOptions {
+  logger?: Logger;
+  backend?: 'real' | 'simulated';
+  metrics?: Metrics;
+  clock?: Clock;
+  /** Uniform in [0, 1): backoff jitter. Injected so tests can make it deterministic. */
+  random?: () => number;
+  fleet?: Pick<FleetOptions, 'sink' | 'snapshot'>;
+  /** Skip the start-up reconciliation and warm set (tests that drive everything by hand). */
+  passive?: boolean;
+}
+
+/** A running manager plus the internals tests and the HTTP layer's extras look at. */
+export interface RunningManager extends Manager {
+  readonly fleet: Fleet;
+  readonly loader: Loader;
+  readonly prober: Prober;
+  readonly reconciler: Reconciler;
+  readonly decisions: DecisionLog;
+  /** Resolves when start-up work (first reconciliation, warm set loads) is done. */
+  readonly started: Promise<void>;
+}
+
+/**
+ * Creates the manager: the actor system, the backends, and the loops that keep it true (reconciliation,
+ * probes, predictive preloading). The seed's in-process API (`completeWithFallback`, `preloadModel`,
+ * `prometheusMetrics`) and the HTTP layer both go through this object.
+ */
+export async function createManager(config: Readonly<Config>, options: ManagerOptions = {}): Promise<RunningManager> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.server.log_level });
+  const backendKind = options.backend ?? 'real';
+  const decisions = new DecisionLog(logger, clock);
+  const demand = createDemand();
+  const startedAt = clock.now();
+
+  const backends = new Map(config.hosts.map((h) => [h.name, new OllamaBackend(h.url)]));
+  let prober: Prober | undefined;
+  const fleet = new Fleet(config, {
+    clock,
+    ...options.fleet,
+    demandOf: (model) => modelDemand(demand, model, clock.now()),
+    onStateChange: (change) => onStateChange(change),
+  });
+  const metricsObserver = options.metrics ? wireMetrics(options.metrics, fleet) : undefined;
+  const loader = new Loader(config, fleet, backends, clock, decisions, metricsObserver);
+  prober = new Prober(config, fleet, backends, clock, decisions);
+  const reconciler = new Reconciler(fleet, backends, clock, decisions, Math.max(200, config.health.probe_timeout_s * 1000));
+  const limiters = new Map(
+    fleet.ids().map((id) => [id, new Limiter(config.hosts.find((h) => id.startsWith(`${h.name}/`))!.num_parallel)]),
+  );
+  const retryBudget = new RetryBudget(retryBudgetOptionsFrom(config));
+  const deps: JourneyDeps = {
+    config,
+    fleet,
+    loader,
+    backends,
+    limiters,
+    clock,
+    decisions,
+    retryBudget,
+    backoff: backoffOptionsFrom(config, options.random ?? Math.random),
+    ...(metricsObserver && { observer: metricsObserver }),
+    onDemand: (taskType: TaskType, model: string | null, failed: boolean) => {
+      const now = clock.now();
+      recordRequest(demand, { now, taskType, model: model ?? undefined });
+      recordOutcome(demand, { now, taskType, ok: !failed });
+    },
+  };
+
+  function onStateChange(change: ModelStateChange) {
+    const ctx = change.context;
+    if (change.to === 'open') {
+      decisions.record(
+        'circuit',
+        `circuit of ${ctx.model} on ${ctx.host} opened (${ctx.openReason ?? change.event}); retry at ${ctx.openUntil ? new Date(ctx.openUntil).toISOString() : '?'}`,
+        { model: ctx.model, host: ctx.host, times_opened: ctx.timesOpened },
+      );
+    } else if (change.from === 'open' || change.from === 'halfOpen' || change.to === 'halfOpen' || change.to === 'missing' || change.to === 'degraded') {
+      decisions.record('circuit', `${ctx.model} on ${ctx.host}: ${change.from} → ${change.to} (${change.event})`, { model: ctx.model, host: ctx.host });
+    }
+    metricsObserver?.stateChange(change);
+    // Half-open is reached by time alone; a probe is the trial that closes (or reopens) it.
+    if (change.to === 'halfOpen') queueMicrotask(() => void prober?.probe(change.id));
+  }
+
+  const tickers: Ticker[] = [];
+  if (!options.passive) {
+    tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler.reconcileAll()));
+    tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => probeDue()));
+    if (config.preload.predictive) tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => preloadPredicted()));
+  }
+
+  async function probeDue() {
+    const ttl = config.health.ttl_s * 1000;
+    await Promise.all(
+      fleet.ids().map((id) => {
+        const state = fleet.stateOf(id);
+        const view = fleet.view(id)!;
+        const idle = view.inFlight === 0;
+        const due = state === 'halfOpen' || state === 'degraded' || (view.resident && idle && prober!.age(id) > ttl);
+        return due ? prober!.probe(id) : undefined;
+      }),
+    );
+  }
+
+  async function preloadPredicted() {
+    const now = clock.now();
+    const loaded = fleet.candidates().filter((c) => c.resident || c.state === 'loading').map((c) => c.model);
+    for (const s of predictPreloads(demand, now, config, { loaded })) {
+      const target = bestHostFor(s.model);
+      if (!target) continue;
+      // A preload never evicts a model with work in flight: the ledger's plan answers 'wait' then.
+      decisions.record('preload', `predictive preload of ${s.model}: ${s.reason}`, { model: s.model });
+      loader.ensureLoaded(target, `predicted: ${s.reason}`).catch(() => {});
+    }
+  }
+
+  function bestHostFor(model: string): string | undefined {
+    const ids = fleet.ids().filter((id) => fleet.view(id)?.model === model);
+    return (
+      ids.find((id) => fleet.view(id)?.resident) ??
+      ids.find((id) => fleet.view(id)?.acceptsTraffic && fleet.view(id)?.fitsNow) ??
+      ids.find((id) => fleet.view(id)?.acceptsTraffic)
+    );
+  }
+
+  function requireModel(name: string): string {
+    if (!config.models[name]) {
+      throw new RmmError('RMM_UNKNOWN_MODEL', `unknown model "${name}"; configured models: ${Object.keys(config.models).join(', ')}`);
+    }
+    const id = bestHostFor(name) ?? fleet.ids().find((i) => fleet.view(i)?.model === name);
+    if (!id) throw new RmmError('RMM_UNKNOWN_MODEL', `"${name}" is on no configured host`);
+    return id;
+  }
+
+  const started = options.passive ? Promise.resolve() : start();
+  async function start() {
+    await reconciler.reconcileAll();
+    // The warm set: loaded at start and pinned, so interactive requests always have a loaded model.
+    await Promise.all(
+      fleet.pinned().map((id) => loader.ensureLoaded(id, 'warm set').catch(() => {})),
+    );
+  }
+
+  const chains = chainPositions(config);
+  const manager: RunningManager = {
+    fleet,
+    loader,
+    prober,
+    reconciler,
+    decisions,
+    started,
+    complete: (request: CompletionRequest): Promise<CompletionResult> => {
+      if (request.model && request.model !== 'auto' && !request.model.startsWith('auto:') && !config.models[request.model]) {
+        return Promise.reject(
+          new RmmError('RMM_UNKNOWN_MODEL', `unknown model "${request.model}"; use auto, auto:<task> or one of: ${Object.keys(config.models).join(', ')}`),
+        );
+      }
+      return runJourney(deps, request);
+    },
+    completeWithFallback: (input) =>
+      runJourney(deps, {
+        kind: 'generate',
+        prompt: input.prompt,
+        ...(input.taskType && { taskType: input.taskType }),
+        ...(input.urgency && { urgency: input.urgency }),
+        ...(input.model && { model: input.model }),
+        ...(input.signal && { signal: input.signal }),
+      }),
+    async preloadModel(name: string): Promise<PreloadResult> {
+      const id = requireModel(name);
+      const view = fleet.view(id)!;
+      if (view.resident && view.state !== 'open') {
+        return { model_name: name, host: view.host, status: 'already_loaded', evicted: [], reason: `${name} is already loaded on ${view.host}` };
+      }
+      const outcome = await loader.ensureLoaded(id, 'explicit preload');
+      return {
+        model_name: name,
+        host: view.host,
+        status: 'loaded',
+        evicted: outcome.evicted,
+        reason: outcome.evicted.length ? `evicted ${outcome.evicted.join(', ')} (lowest value: demand × load cost ÷ size)` : 'it fit in free VRAM',
+      };
+    },
+    checkHealth: (name: string, force = false) => prober!.check(requireModel(name), force),
+    status: () =>
+      buildStatus({
+        config,
+        fleet,
+        backend: backendKind,
+        startedAt,
+        now: clock.now(),
+        chains,
+        decisions: decisions.recent(),
+        savedAt: null,
+      }),
+    models() {
+      return manager.status().models;
+    },
+    ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident),
+    catalog: () => Object.keys(config.models),
+    prometheusMetrics: async () => {
+      if (!options.metrics) return '';
+      options.metrics.observeStatus(manager.status());
+      return options.metrics.render();
+    },
+    async close() {
+      for (const t of tickers) t.stop();
+      fleet.stop();
+      await Promise.all([...backends.values()].map((b) => b.close()));
+    },
+  };
+  return manager;
+}

@@ -1,0 +1,35 @@
+import type { TaskType, Urgency } from '../config/schema.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Fleet, ModelStateChange } from './fleet.ts';
+import type { JourneyObserver } from './journey.ts';
+import type { LoadObserver } from './loader.ts';
+
+/** Connects the runtime's observations to the Prometheus metrics; one object serves every observer role. */
+export function wireMetrics(m: Metrics, _fleet: Fleet): JourneyObserver & LoadObserver & { stateChange(c: ModelStateChange): void } {
+  return {
+    request(model: string, outcome: string, taskType: TaskType, urgency: Urgency, seconds: number) {
+      m.requestsTotal.inc({ model, outcome, task_type: taskType, urgency });
+      m.requestDuration.observe({ model, outcome }, seconds);
+    },
+    attempt(model: string, outcome: string) {
+      m.attemptsTotal.inc({ model, outcome });
+    },
+    fallback(taskType: TaskType) {
+      m.fallbacksTotal.inc({ task_type: taskType });
+    },
+    retry(model: string) {
+      m.retriesTotal.inc({ model });
+    },
+    selected() {},
+    load(model: string, _host: string, outcome: 'success' | 'failure', seconds: number) {
+      m.loadsTotal.inc({ model, outcome });
+      if (outcome === 'success') m.loadDuration.observe({ model }, seconds);
+    },
+    eviction(model: string, _host: string, reason: string) {
+      m.evictionsTotal.inc({ model, reason: reason.startsWith('make room') ? 'make_room' : 'other' });
+    },
+    stateChange(change: ModelStateChange) {
+      if (change.to === 'open') m.circuitOpenedTotal.inc({ model: change.context.model, host: change.context.host });
+    },
+  };
+}
