@@ -30,8 +30,9 @@ export interface BuildAppOptions {
   now?: () => number;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Secrets never reach a log line, whatever logs a request's headers. */
 const REDACT = [
@@ -71,7 +72,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  const deps: AppDeps = { manager, config, metrics, backend: opts.backend, version: VERSION, startedAt: new Date() };
+  const deps: AppDeps = {
+    manager,
+    config,
+    metrics,
+    backend: opts.backend,
+    version: VERSION,
+    startedAt: new Date(),
+  };
   const openapi = createOpenApi({
     title: 'Resilient Model Manager',
     version: VERSION,
@@ -85,7 +93,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-rmm-request-id', request.id);
-    if ((request.log as Logger).isLevelEnabled?.('debug')) request.log.debug({ headers: request.headers }, 'request headers');
+    if ((request.log as Logger).isLevelEnabled?.('debug'))
+      request.log.debug({ headers: request.headers }, 'request headers');
   });
   if (config.server.api_key !== undefined) app.addHook('onRequest', createAuthHook(config.server.api_key));
   if (config.server.rate_limit_per_minute > 0) {
@@ -96,7 +105,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     request.log.info(
-      { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      {
+        method: request.method,
+        url: route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
       'request',
     );
   });
@@ -113,10 +127,19 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     const path = request.url.split('?')[0]!.slice(0, 200);
     const allowed = ['GET', 'POST'].filter((method) => app.hasRoute({ method, url: path }));
     const e = allowed.length
-      ? new RmmError('RMM_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`)
-      : new RmmError('RMM_NOT_FOUND', `no route ${request.method} ${path}; GET /openapi.json lists every route`);
+      ? new RmmError(
+          'RMM_METHOD_NOT_ALLOWED',
+          `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+        )
+      : new RmmError(
+          'RMM_NOT_FOUND',
+          `no route ${request.method} ${path}; GET /openapi.json lists every route`,
+        );
     if (allowed.length) reply.header('allow', allowed.join(', '));
-    return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(flavourOfUrl(path), e));
+    return reply
+      .code(e.status)
+      .type('application/json; charset=utf-8')
+      .send(errorBody(flavourOfUrl(path), e));
   });
 
   registerSeedRoutes(app, deps);

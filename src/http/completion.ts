@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RmmError } from '../manager/errors.ts';
+import type { RmmError } from '../manager/errors.ts';
 import type { CompletionRequest, CompletionResult, Manager, UpstreamChunk } from '../manager/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { toRmmError } from './errors.ts';
@@ -120,9 +120,4 @@ function wholeChunk(result: CompletionResult): UpstreamChunk {
     message: { role: 'assistant', content: result.response },
     done: false,
   };
-}
-
-/** `new RmmError` for a text the API defines itself (for example Ollama's "model is required"). */
-export function badRequest(message: string, field?: string): RmmError {
-  return new RmmError('RMM_VALIDATION', message, field ? { field } : {});
 }

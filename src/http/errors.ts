@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
-import { ERROR_CATALOGUE, RmmError } from '../manager/errors.ts';
+import { RmmError } from '../manager/errors.ts';
 import { describeValidation, type SchemaError } from './validation-message.ts';
 
 /**
@@ -28,8 +28,10 @@ const FASTIFY_CODES: Record<string, (e: FastifyError) => RmmError> = {
   FST_ERR_CTP_INVALID_JSON_BODY: () => new RmmError('RMM_BAD_REQUEST', 'body is not valid JSON'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () =>
     new RmmError('RMM_BAD_REQUEST', 'body is empty but content-type says JSON; send a JSON object'),
-  FST_ERR_CTP_BODY_TOO_LARGE: () => new RmmError('RMM_BODY_TOO_LARGE', 'body is larger than the server accepts'),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new RmmError('RMM_BAD_REQUEST', 'content-type is not supported; send JSON'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    new RmmError('RMM_BODY_TOO_LARGE', 'body is larger than the server accepts'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    new RmmError('RMM_BAD_REQUEST', 'content-type is not supported; send JSON'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     new RmmError('RMM_BAD_REQUEST', 'content-length does not match the body that was sent'),
 };
@@ -88,6 +90,7 @@ export function unknownModel(name: string, choices: readonly string[], flavour: 
   return new RmmError('RMM_UNKNOWN_MODEL', message, { model: name, choices: [...choices] });
 }
 
-export function statusOf(code: keyof typeof ERROR_CATALOGUE): number {
-  return ERROR_CATALOGUE[code].status;
+/** A 400 whose text the API defines itself (Ollama's "model is required"), naming the field. */
+export function badRequest(message: string, field?: string): RmmError {
+  return new RmmError('RMM_VALIDATION', message, field ? { field } : {});
 }

@@ -1,6 +1,7 @@
-import { URGENCIES, TASK_TYPES, type TaskType, type Urgency } from '../config/schema.ts';
+import { TASK_TYPES, type TaskType, URGENCIES, type Urgency } from '../config/schema.ts';
 import type { CompletionResult, UpstreamChunk } from '../manager/types.ts';
-import { badRequest, rmmSummary, type StreamEncoder } from './completion.ts';
+import { rmmSummary, type StreamEncoder } from './completion.ts';
+import { badRequest } from './errors.ts';
 
 /** Ollama's response shapes for generate and chat, streamed (NDJSON) or whole. */
 
@@ -25,7 +26,13 @@ export function ollamaFinal(kind: OllamaKind, result: CompletionResult, content:
   if (kind === 'chat') delete figures.context;
   return withText(
     kind,
-    { ...figures, model: result.model_used, done: true, done_reason: figures.done_reason ?? 'stop', rmm: rmmSummary(result) },
+    {
+      ...figures,
+      model: result.model_used,
+      done: true,
+      done_reason: figures.done_reason ?? 'stop',
+      rmm: rmmSummary(result),
+    },
     content,
   );
 }
@@ -74,7 +81,10 @@ export function splitOptions(options: Record<string, unknown> | undefined): {
   }
   if (task_type !== undefined) {
     if (typeof task_type !== 'string' || !TASK_SET.has(task_type)) {
-      throw badRequest(`body/options/task_type must be one of ${TASK_TYPES.join(', ')}`, 'body/options/task_type');
+      throw badRequest(
+        `body/options/task_type must be one of ${TASK_TYPES.join(', ')}`,
+        'body/options/task_type',
+      );
     }
     out.task_type = task_type as TaskType;
   }

@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import type { ChatMessage, CompletionResult, UpstreamChunk } from '../manager/types.ts';
-import { badRequest, type StreamEncoder } from './completion.ts';
+import type { StreamEncoder } from './completion.ts';
+import { badRequest } from './errors.ts';
 import type { ChatCompletionBody } from './schemas/openai.ts';
 
 /** OpenAI's chat completion shapes, mapped to and from the manager's chat request and result. */
@@ -25,7 +26,8 @@ export function toChatMessages(messages: Body['messages']): ChatMessage[] {
       const images: string[] = [];
       m.content.forEach((part, j) => {
         if (typeof part.text === 'string') texts.push(part.text);
-        if (part.image_url !== undefined) images.push(imageData(part.image_url, `body/messages/${i}/content/${j}/image_url`));
+        if (part.image_url !== undefined)
+          images.push(imageData(part.image_url, `body/messages/${i}/content/${j}/image_url`));
       });
       out.content = texts.join('\n');
       if (images.length) out.images = images;
@@ -38,7 +40,8 @@ export function toChatMessages(messages: Body['messages']): ChatMessage[] {
 function imageData(value: string | { url: string }, field: string): string {
   const url = typeof value === 'string' ? value : value.url;
   const m = /^data:image\/[a-z0-9.+-]+;base64,(.+)$/i.exec(url);
-  if (!m) throw badRequest(`${field} must be a data:image/...;base64 URL; remote URLs are not fetched`, field);
+  if (!m)
+    throw badRequest(`${field} must be a data:image/...;base64 URL; remote URLs are not fetched`, field);
   return m[1]!;
 }
 
@@ -59,7 +62,8 @@ export function toOptions(b: Body): Record<string, unknown> | undefined {
 export function toFormat(b: Body): unknown {
   const rf = b.response_format;
   if (rf?.type === 'json_object') return 'json';
-  if (rf?.type === 'json_schema') return (rf.json_schema as { schema?: unknown } | undefined)?.schema ?? 'json';
+  if (rf?.type === 'json_schema')
+    return (rf.json_schema as { schema?: unknown } | undefined)?.schema ?? 'json';
   return undefined;
 }
 
@@ -89,7 +93,11 @@ export function chatCompletion(ids: CompletionIds, result: CompletionResult) {
     model: result.model_used,
     system_fingerprint: 'fp_rmm',
     choices: [
-      { index: 0, message: { role: 'assistant', content: result.response }, finish_reason: finishReason(result.final) },
+      {
+        index: 0,
+        message: { role: 'assistant', content: result.response },
+        finish_reason: finishReason(result.final),
+      },
     ],
     usage: usage(result.final),
   };
@@ -116,12 +124,15 @@ export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): Stream
       return event(chunk(c.model, delta, null));
     },
     final(result) {
-      let out = event(chunk(result.model_used, first ? { role: 'assistant' } : {}, finishReason(result.final)));
+      let out = event(
+        chunk(result.model_used, first ? { role: 'assistant' } : {}, finishReason(result.final)),
+      );
       if (includeUsage) {
         out += event({ ...chunk(result.model_used, {}, null), choices: [], usage: usage(result.final) });
       }
       return `${out}data: [DONE]\n\n`;
     },
-    error: (err) => event({ error: { message: err.message, type: 'api_error', param: null, code: err.code } }),
+    error: (err) =>
+      event({ error: { message: err.message, type: 'api_error', param: null, code: err.code } }),
   };
 }

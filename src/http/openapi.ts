@@ -1,7 +1,7 @@
 import type { RouteOptions } from 'fastify';
 import type { TSchema } from 'typebox';
-import { OllamaErrorSchema, OpenAIErrorSchema, RmmErrorSchema } from './schemas/common.ts';
 import type { ResponseDocs } from './route-config.ts';
+import { OllamaErrorSchema, OpenAIErrorSchema, RmmErrorSchema } from './schemas/common.ts';
 
 /**
  * Builds the OpenAPI 3.1 document from the very schemas the routes validate with: every route registered
@@ -57,7 +57,11 @@ function build({ auth, ...info }: OpenApiInfo, routes: RouteOptions[]) {
 
 function operation(route: RouteOptions, auth: boolean) {
   const schema = (route.schema ?? {}) as Record<string, unknown>;
-  const config = (route.config ?? {}) as { flavour?: 'rmm' | 'ollama' | 'openai'; public?: boolean; responses?: ResponseDocs };
+  const config = (route.config ?? {}) as {
+    flavour?: 'rmm' | 'ollama' | 'openai';
+    public?: boolean;
+    responses?: ResponseDocs;
+  };
   const op: Record<string, unknown> = {
     summary: schema['summary'],
     description: schema['description'],
@@ -66,7 +70,10 @@ function operation(route: RouteOptions, auth: boolean) {
     responses: responses(config.responses ?? {}, config.flavour ?? 'rmm'),
   };
   if (schema['body']) {
-    op['requestBody'] = { required: true, content: { 'application/json': { schema: plain(schema['body']) } } };
+    op['requestBody'] = {
+      required: true,
+      content: { 'application/json': { schema: plain(schema['body']) } },
+    };
   }
   op['security'] = auth && !config.public ? [{ bearer: [] }] : [];
   return op;
@@ -89,7 +96,9 @@ function responses(docs: ResponseDocs, flavour: 'rmm' | 'ollama' | 'openai') {
   for (const [status, doc] of Object.entries(docs)) {
     out[status] = {
       description: doc.description,
-      content: doc.schema ? { [doc.contentType ?? 'application/json']: { schema: plain(doc.schema) } } : undefined,
+      content: doc.schema
+        ? { [doc.contentType ?? 'application/json']: { schema: plain(doc.schema) } }
+        : undefined,
     };
   }
   out['4XX'] = {

@@ -45,7 +45,9 @@ export type FirstOutcome<R> = { started: true } | { started: false; result: R };
 export function firstChunkOrResult<R>(work: Promise<R>, stream: LazyStream): Promise<FirstOutcome<R>> {
   return Promise.race([
     stream.firstWrite.then((): FirstOutcome<R> => ({ started: true })),
-    work.then((result): FirstOutcome<R> => (stream.hasStarted ? { started: true } : { started: false, result })),
+    work.then(
+      (result): FirstOutcome<R> => (stream.hasStarted ? { started: true } : { started: false, result }),
+    ),
   ]);
 }
 

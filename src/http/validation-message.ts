@@ -46,11 +46,13 @@ export function describeValidation(
   const p = first.params ?? {};
   switch (first.keyword) {
     case 'required': {
-      const missing = (p['requiredProperties'] as string[] | undefined)?.[0] ?? (p['missingProperty'] as string);
+      const missing =
+        (p['requiredProperties'] as string[] | undefined)?.[0] ?? (p['missingProperty'] as string);
       return { field: `${at}/${missing}`, message: `${at}/${missing} is required` };
     }
     case 'additionalProperties': {
-      const extra = (p['additionalProperties'] as string[] | undefined)?.[0] ?? (p['additionalProperty'] as string);
+      const extra =
+        (p['additionalProperties'] as string[] | undefined)?.[0] ?? (p['additionalProperty'] as string);
       const known = knownFields(schema, first.instancePath);
       const list = known.length ? `; known fields: ${known.join(', ')}` : '';
       return { field: `${at}/${extra}`, message: `${at}/${extra} is not a known field${list}` };
@@ -61,22 +63,35 @@ export function describeValidation(
     case 'anyOf':
       return { field: at, message: `${at} ${alternatives(samePath)}` };
     case 'type': {
-      const types = [...new Set(samePath.filter((e) => e.keyword === 'type').map((e) => String(e.params?.['type'])))];
+      const types = [
+        ...new Set(samePath.filter((e) => e.keyword === 'type').map((e) => String(e.params?.['type']))),
+      ];
       return { field: at, message: `${at} must be ${types.map((t) => ARTICLE[t] ?? t).join(' or ')}` };
     }
     case 'minLength':
-      return { field: at, message: p['limit'] === 1 ? `${at} must not be empty` : `${at} must be at least ${p['limit']} characters` };
+      return {
+        field: at,
+        message:
+          p['limit'] === 1 ? `${at} must not be empty` : `${at} must be at least ${p['limit']} characters`,
+      };
     case 'maxLength':
       return { field: at, message: `${at} must be at most ${p['limit']} characters` };
     case 'minItems':
-      return { field: at, message: p['limit'] === 1 ? `${at} must not be empty` : `${at} must have at least ${p['limit']} items` };
+      return {
+        field: at,
+        message:
+          p['limit'] === 1 ? `${at} must not be empty` : `${at} must have at least ${p['limit']} items`,
+      };
     case 'maxItems':
       return { field: at, message: `${at} must have at most ${p['limit']} items` };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { field: at, message: `${at} must be ${p['comparison'] ?? comparison(first.keyword)} ${p['limit']}` };
+      return {
+        field: at,
+        message: `${at} must be ${p['comparison'] ?? comparison(first.keyword)} ${p['limit']}`,
+      };
     default:
       return { field: at, message: `${at} ${first.message ?? 'is invalid'}` };
   }
@@ -90,7 +105,9 @@ function fieldName(part: string, instancePath: string): string {
 function alternatives(errors: readonly SchemaError[]): string {
   const consts = errors.filter((e) => e.keyword === 'const').map((e) => String(e.params?.['allowedValue']));
   if (consts.length) return `must be one of ${consts.join(', ')}`;
-  const types = [...new Set(errors.filter((e) => e.keyword === 'type').map((e) => String(e.params?.['type'])))];
+  const types = [
+    ...new Set(errors.filter((e) => e.keyword === 'type').map((e) => String(e.params?.['type']))),
+  ];
   if (types.length) return `must be ${types.map((t) => ARTICLE[t] ?? t).join(' or ')}`;
   return 'does not match any allowed form';
 }

@@ -245,7 +245,11 @@ export class Journal {
   private async openNextFile(): Promise<Buffer> {
     const previous = this.handle;
     this.handle = null;
-    await previous?.close().catch(() => {});
+    // fsync before close: nothing fsyncs a finished file later, and `flush({ sync })` only reaches the current one.
+    if (previous) {
+      await previous.sync().catch(() => {});
+      await previous.close().catch(() => {});
+    }
     // Past anything already in the folder, so a failed open (EEXIST) is not retried on the same name.
     const seq = Math.max(this.seq, listJournalFiles(this.dir).at(-1)?.seq ?? 0) + 1;
     const path = join(this.dir, journalFileName(seq));

@@ -8,10 +8,11 @@ import { chooseVictims, type EvictionCandidate, type EvictionPolicy, valuePolicy
  * Invariants `planLoad` keeps:
  * - used VRAM after the plan never exceeds the budget, nor the loaded count `maxLoadedModels`
  *   (Ollama's OLLAMA_MAX_LOADED_MODELS);
- * - victims are idle: never in flight, never pinned (the warm set), never still loading;
- * - a model larger than the room left by pinned models loads partially offloaded, into all of that room,
- *   and only once every other model is gone (Ollama offloads only a model that is alone on the card);
- *   until busy models finish, the answer is 'wait'.
+ * - victims are idle: never in flight, never still loading, never another client's (foreign) model;
+ * - pinned models (the warm set) are evicted only for a model that cannot fit beside them: Ollama itself
+ *   would evict them to fit it (it loads a model beside others only if it fits fully);
+ * - a model larger than the card loads partially offloaded, alone (Ollama offloads only a model that is
+ *   alone on the card), into the whole budget; until busy models finish, the answer is 'wait'.
  */
 
 export interface LedgerEntry {
@@ -22,6 +23,8 @@ export interface LedgerEntry {
   status: 'loading' | 'loaded';
   inFlight: number;
   pinned: boolean;
+  /** Another client's model (seen in /api/ps, not ours): takes room, never evicted by us. */
+  foreign?: boolean;
   /** Epoch ms of the last request (or of the load). */
   lastUsed: number;
   /** Measured or configured load time, for cost-aware eviction. */
@@ -95,41 +98,44 @@ export function planLoad(
   let count = 0;
   let pinnedGb = 0;
   let pinnedCount = 0;
+  let foreignGb = 0;
+  const foreign: string[] = [];
   const idle: EvictionCandidate[] = [];
+  const pinnedIdle: EvictionCandidate[] = [];
   const busy: string[] = [];
+  const pinnedBusy: string[] = [];
   for (const [name, e] of Object.entries(ledger.entries)) {
     used += e.sizeVramGb;
     count++;
+    if (e.foreign) {
+      foreignGb += e.sizeVramGb;
+      foreign.push(name);
+      continue;
+    }
+    const isBusy = e.status === 'loading' || e.inFlight > 0;
     if (e.pinned) {
       pinnedGb += e.sizeVramGb;
       pinnedCount++;
-    } else if (e.status === 'loading' || e.inFlight > 0) {
-      busy.push(name);
-    } else {
-      idle.push({
-        model: name,
-        sizeGb: e.sizeVramGb,
-        loadSeconds: e.loadSeconds ?? options.defaultLoadSeconds ?? 10,
-        demand: options.demandOf?.(name) ?? 0,
-        lastUsed: e.lastUsed,
-        keepAliveS: e.keepAliveS ?? Number.POSITIVE_INFINITY,
-      });
     }
+    if (isBusy) {
+      (e.pinned ? pinnedBusy : busy).push(name);
+      continue;
+    }
+    (e.pinned ? pinnedIdle : idle).push({
+      model: name,
+      sizeGb: e.sizeVramGb,
+      loadSeconds: e.loadSeconds ?? options.defaultLoadSeconds ?? 10,
+      demand: options.demandOf?.(name) ?? 0,
+      lastUsed: e.lastUsed,
+      keepAliveS: e.keepAliveS ?? Number.POSITIVE_INFINITY,
+    });
   }
-  const room = budgetGb - pinnedGb;
-  if (pinnedCount + 1 > maxLoadedModels || room <= EPS) {
-    return {
-      action: 'refuse',
-      reason: `pinned models hold ${gb(pinnedGb)} of ${gb(budgetGb)} and ${pinnedCount} of ${maxLoadedModels} slots: no room for ${model}`,
-    };
-  }
-  if (sizeGb <= room + EPS) {
-    const victims = chooseVictims(
-      idle,
-      sizeGb - (budgetGb - used),
-      count + 1 - maxLoadedModels,
-      options.policy ?? valuePolicy,
-    );
+  const policy = options.policy ?? valuePolicy;
+  const needGb = sizeGb - (budgetGb - used);
+  const needSlots = count + 1 - maxLoadedModels;
+  const room = budgetGb - pinnedGb - foreignGb;
+  if (sizeGb <= room + EPS && pinnedCount + foreign.length + 1 <= maxLoadedModels) {
+    const victims = chooseVictims(idle, needGb, needSlots, policy);
     if (victims !== null) {
       const why = victims.length === 0 ? 'fits' : `fits after evicting ${victims.join(', ')}`;
       return { action: 'load', evict: victims, vramGb: sizeGb, reason: `${model} (${gb(sizeGb)}) ${why}` };
@@ -140,18 +146,43 @@ export function planLoad(
       reason: `${model} needs ${gb(sizeGb)}, ${gb(budgetGb - used)} free; wait for busy or loading models: ${busy.join(', ')}`,
     };
   }
-  if (busy.length > 0) {
+  // It cannot fit beside the pinned (warm) set. Ollama loads such a model only after evicting the others,
+  // and offloads a model to system RAM only when it is alone on the card; planning as if the warm set
+  // stayed would just let Ollama evict it behind our back. So the warm set yields (the loader reloads it
+  // once there is room again); other clients' models never do.
+  const ours = budgetGb - foreignGb;
+  if (ours <= EPS || foreign.length + 1 > maxLoadedModels || (sizeGb > ours + EPS && foreign.length > 0)) {
+    return {
+      action: 'refuse',
+      reason: `models loaded by another client (${foreign.join(', ')}) hold ${gb(foreignGb)} of ${gb(budgetGb)}: no room for ${model}`,
+    };
+  }
+  if (sizeGb <= ours + EPS) {
+    const victims = chooseVictims(idle, needGb, needSlots, policy) ?? chooseVictims([...idle, ...pinnedIdle], needGb, needSlots, policy);
+    if (victims !== null) {
+      return {
+        action: 'load',
+        evict: victims,
+        vramGb: sizeGb,
+        reason: `${model} (${gb(sizeGb)}) does not fit beside the warm set: evicting ${victims.join(', ')}`,
+      };
+    }
+    const blockers = [...busy, ...pinnedBusy];
+    return { action: 'wait', blockers, reason: `${model} needs ${gb(sizeGb)}; wait for ${blockers.join(', ')}` };
+  }
+  if (busy.length + pinnedBusy.length > 0) {
+    const blockers = [...busy, ...pinnedBusy];
     return {
       action: 'wait',
-      blockers: busy,
-      reason: `${model} (${gb(sizeGb)}) is larger than the ${gb(room)} it could get and must load alone; wait for ${busy.join(', ')}`,
+      blockers,
+      reason: `${model} (${gb(sizeGb)}) is larger than the ${gb(budgetGb)} card and must load alone; wait for ${blockers.join(', ')}`,
     };
   }
   return {
     action: 'partial_offload',
-    evict: idle.map((c) => c.model),
-    vramGb: room,
-    reason: `${model} (${gb(sizeGb)}) exceeds the ${gb(room)} available: ${gb(room)} on GPU, the rest in system RAM (slow)`,
+    evict: [...idle, ...pinnedIdle].map((c) => c.model),
+    vramGb: budgetGb,
+    reason: `${model} (${gb(sizeGb)}) exceeds the ${gb(budgetGb)} card: it loads alone, ${gb(budgetGb)} on GPU, the rest in system RAM (slow)`,
   };
 }
 

@@ -175,7 +175,8 @@ export class Fleet {
   /** Stamps, journals and delivers one event to a model actor. */
   send(id: string, event: UnstampedModelEvent, requestId?: string): void {
     const ref = this.refs.get(id);
-    if (!ref) return;
+    // After stop() late answers (a load finishing during shutdown) have nowhere to go.
+    if (!ref || this.stopped) return;
     const stamped = { ...event, now: event.now ?? this.options.clock.now() } as ModelEvent;
     this.options.sink?.(id, stamped, requestId);
     this.lastEventType = stamped.type;
@@ -184,6 +185,7 @@ export class Fleet {
 
   /** Stamps, journals and delivers one event to the supervisor itself. */
   sendSupervisor(event: SupervisorEvent): void {
+    if (this.stopped) return;
     this.options.sink?.('supervisor', event);
     this.actor.send(event);
   }
@@ -216,8 +218,15 @@ export class Fleet {
   candidates(): readonly CandidateState[] {
     if (this.fitsDirty) {
       this.fitsDirty = false;
+      // Ollama loads one model at a time per host: a new load waits behind the loads under way.
+      const loadQueueMs = new Map<string, number>();
+      for (const view of this.list) {
+        if (view.state === 'loading') loadQueueMs.set(view.host, (loadQueueMs.get(view.host) ?? 0) + view.loadMs);
+      }
       const ledgers = new Map<string, HostLedger>();
       for (const view of this.list) {
+        const own = this.context(view.id)!.loadTimeMs;
+        view.loadMs = view.resident || view.state === 'loading' ? own : own + (loadQueueMs.get(view.host) ?? 0);
         if (view.resident || view.state === 'loading') {
           view.fitsNow = true;
           continue;
@@ -257,7 +266,15 @@ export class Fleet {
     }
     for (const f of host.foreign) {
       // Someone else's model: it takes room, and it is not ours to evict.
-      entries[f.name] = { sizeGb: f.sizeVramGb, sizeVramGb: f.sizeVramGb, status: 'loaded', inFlight: 0, pinned: true, lastUsed: 0 };
+      entries[f.name] = {
+        sizeGb: f.sizeVramGb,
+        sizeVramGb: f.sizeVramGb,
+        status: 'loaded',
+        inFlight: 0,
+        pinned: true,
+        foreign: true,
+        lastUsed: 0,
+      };
     }
     return { ...createLedger(host.budgetGb, host.maxLoadedModels), entries };
   }
@@ -279,7 +296,10 @@ export class Fleet {
     return this.actor.getPersistedSnapshot();
   }
 
+  private stopped = false;
+
   stop(): void {
+    this.stopped = true;
     this.actor.stop();
   }
 }

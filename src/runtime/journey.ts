@@ -173,7 +173,13 @@ async function tryModel(
   for (let retry = 0; ; retry++) {
     const attemptStart = clock.now();
     if (attempt.needsLoad || !fleet.view(attempt.id)?.resident) {
-      const loaded = await waitForLoad(deps, attempt, ctx.deadline, requestId, request.signal);
+      // With other candidates behind it, a load may take half the time left (or its own estimate with
+      // slack), so a load slower than predicted still leaves the fallback time to answer.
+      const remaining = ctx.deadline - clock.now();
+      const waitUntil = ctx.othersLeft
+        ? clock.now() + Math.min(remaining, Math.max(remaining * ATTEMPT_SHARE, attempt.expectedMs * 1.5))
+        : ctx.deadline;
+      const loaded = await waitForLoad(deps, attempt, waitUntil, requestId, request.signal);
       if (loaded !== true) {
         ctx.details.push({ ...base(attempt, attemptStart, clock, retry), outcome: 'skipped', error: loaded });
         return { kind: 'next' };

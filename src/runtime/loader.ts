@@ -114,6 +114,21 @@ export class Loader {
     return evicted;
   }
 
+  /**
+   * Reloads warm-set models that are not in memory when they fit without evicting anything: a model that
+   * could not fit beside the warm set displaced it, and it comes back as soon as there is room.
+   */
+  restoreWarmSet(): void {
+    for (const id of this.fleet.pinned()) {
+      const view = this.fleet.view(id);
+      if (!view || view.resident || view.state === 'loading' || !view.acceptsTraffic || this.inProgress.has(id)) continue;
+      const plan = planLoad(this.fleet.ledger(view.host), view.model, view.sizeGb, this.fleet.planOptions());
+      if (plan.action === 'load' && plan.evict.length === 0) {
+        this.ensureLoaded(id, 'warm set back after being displaced').catch(() => {});
+      }
+    }
+  }
+
   /** Unloads through keep_alive 0; the ledger forgets the model only once Ollama has answered. */
   async unload(id: string, reason: string, requestId?: string): Promise<void> {
     const view = this.fleet.view(id);

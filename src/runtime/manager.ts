@@ -104,6 +104,8 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
     metricsObserver?.stateChange(change);
     // Half-open is reached by time alone; a probe is the trial that closes (or reopens) it.
     if (change.to === 'halfOpen') queueMicrotask(() => void prober?.probe(change.id));
+    // Memory was freed: a displaced warm-set model may fit again.
+    if (change.to === 'unloaded' && !options.passive) queueMicrotask(() => loader.restoreWarmSet());
   }
 
   const tickers: Ticker[] = [];

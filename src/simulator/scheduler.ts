@@ -251,21 +251,25 @@ export class Scheduler {
         this.settle(p, runner);
         return;
       }
-      let victim: Runner | undefined;
-      if (!runner) {
-        const residents = [...this.runners.values()];
-        const sizeVram =
-          residents.length >= this.limits.maxLoaded
-            ? undefined
-            : fitOnGpu(p.req.model.sizeBytes, this.limits.budgetBytes, residents);
-        if (sizeVram !== undefined) {
-          await this.load(p, sizeVram);
-          return;
-        }
-        victim = chooseVictim(residents);
-        if (victim && !victim.evicting) this.evict(victim);
+      if (runner) {
+        // Being evicted (busy when chosen): its unload wakes us, then it loads afresh.
+        await this.nextUnload(p);
+        continue;
       }
-      await this.nextUnload(p);
+      const residents = [...this.runners.values()];
+      const sizeVram =
+        residents.length >= this.limits.maxLoaded
+          ? undefined
+          : fitOnGpu(p.req.model.sizeBytes, this.limits.budgetBytes, residents);
+      if (sizeVram !== undefined) {
+        await this.load(p, sizeVram);
+        return;
+      }
+      // fitOnGpu always fits when nothing is resident, so there is a victim here.
+      const victim = chooseVictim(residents)!;
+      if (!victim.evicting) this.evict(victim);
+      // An idle victim is already gone; a busy one unloads when its last request finishes.
+      if (this.runners.get(victim.name) === victim) await this.nextUnload(p);
     }
   }
 

@@ -24,17 +24,21 @@ describe('official ollama client', () => {
   it('generate without streaming returns the whole answer and our metadata', async () => {
     const res = await client().generate({ model: 'auto', prompt: 'Say hello in one word' });
     expect(res.done).toBe(true);
-    expect(res.response.length).toBeGreaterThan(0);
+    expect(res.response?.length).toBeGreaterThan(0);
     expect(catalog).toContain(res.model);
     expect((res as unknown as { rmm: { model_used: string } }).rmm.model_used).toBe(res.model);
   });
 
   it('generate streams chunks and ends with done', async () => {
-    const stream = await client().generate({ model: 'auto:fast_response', prompt: 'count to three', stream: true });
+    const stream = await client().generate({
+      model: 'auto:fast_response',
+      prompt: 'count to three',
+      stream: true,
+    });
     const parts: string[] = [];
     let last: { done: boolean; done_reason?: string } | undefined;
     for await (const part of stream) {
-      parts.push(part.response);
+      parts.push(part.response ?? '');
       last = part;
     }
     expect(parts.length).toBeGreaterThan(1);
@@ -48,7 +52,11 @@ describe('official ollama client', () => {
     const whole = await client().chat({ model, messages: [{ role: 'user', content: 'hi there' }] });
     expect(whole.message.role).toBe('assistant');
     expect(whole.message.content.length).toBeGreaterThan(0);
-    const stream = await client().chat({ model, messages: [{ role: 'user', content: 'hi again' }], stream: true });
+    const stream = await client().chat({
+      model,
+      messages: [{ role: 'user', content: 'hi again' }],
+      stream: true,
+    });
     let text = '';
     let done = false;
     for await (const part of stream) {
@@ -74,11 +82,15 @@ describe('official ollama client', () => {
     expect(version.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('an unknown model is a ResponseError with status 404 and Ollama\'s text', async () => {
+  it("an unknown model is a ResponseError with status 404 and Ollama's text", async () => {
     const err = await client()
       .generate({ model: 'no-such-model:1b', prompt: 'x' })
       .catch((e: unknown) => e as { name: string; status_code: number; error: string });
-    expect(err).toMatchObject({ name: 'ResponseError', status_code: 404, error: "model 'no-such-model:1b' not found" });
+    expect(err).toMatchObject({
+      name: 'ResponseError',
+      status_code: 404,
+      error: "model 'no-such-model:1b' not found",
+    });
   });
 });
 
@@ -96,14 +108,19 @@ describe('official openai client', () => {
     expect(res.id).toMatch(/^chatcmpl-/);
     expect(res.choices[0]?.message.content?.length).toBeGreaterThan(0);
     expect(res.choices[0]?.finish_reason).toMatch(/^(stop|length)$/);
-    expect(res.usage?.total_tokens).toBe((res.usage?.prompt_tokens ?? 0) + (res.usage?.completion_tokens ?? 0));
+    expect(res.usage?.total_tokens).toBe(
+      (res.usage?.prompt_tokens ?? 0) + (res.usage?.completion_tokens ?? 0),
+    );
     expect(catalog).toContain(res.model);
   });
 
   it('chat completion streaming, with usage', async () => {
     const stream = await client().chat.completions.create({
       model: 'auto:fast_response',
-      messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'count to three' }],
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'count to three' },
+      ],
       stream: true,
       stream_options: { include_usage: true },
     });

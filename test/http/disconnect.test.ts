@@ -7,9 +7,20 @@ let t: TestApp<FakeManager>;
 afterEach(async () => t?.close());
 
 /** Sends a POST and destroys the socket once `leaveAfter` says so; resolves when the client has left. */
-function postAndLeave(port: number, path: string, body: unknown, leaveAfter: 'headers' | 'first-data'): Promise<void> {
+function postAndLeave(
+  port: number,
+  path: string,
+  body: unknown,
+  leaveAfter: 'headers' | 'first-data',
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     req.on('error', () => resolve());
     req.on('response', (res) => {
       if (leaveAfter === 'headers') {
@@ -35,7 +46,7 @@ async function until(check: () => boolean, ms = 3000): Promise<void> {
 }
 
 describe('client disconnect', () => {
-  it('mid-stream: the manager\'s signal is aborted', async () => {
+  it("mid-stream: the manager's signal is aborted", async () => {
     t = await startFakeApp({ behaviour: { chunkDelayMs: 30 } });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (t.app.server.address() as { port: number }).port;
@@ -50,7 +61,13 @@ describe('client disconnect', () => {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (t.app.server.address() as { port: number }).port;
     const words = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
-    const req = request({ host: '127.0.0.1', port, path: '/api/echo/resilient/query', method: 'POST', headers: { 'content-type': 'application/json' } });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/echo/resilient/query',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     req.on('error', () => {});
     req.end(JSON.stringify({ query: words }));
     await until(() => t.manager.calls.length === 1);
@@ -60,7 +77,11 @@ describe('client disconnect', () => {
 
   it('a finished request does not abort its signal', async () => {
     t = await startFakeApp();
-    const res = await t.app.inject({ method: 'POST', url: '/api/generate', payload: { model: 'auto', prompt: 'x y' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/generate',
+      payload: { model: 'auto', prompt: 'x y' },
+    });
     expect(res.statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect(t.manager.aborted).toEqual([]);
@@ -68,7 +89,10 @@ describe('client disconnect', () => {
     // And over a real socket, streamed and not.
     const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
     for (const stream of [true, false]) {
-      const r = await fetch(`${url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'auto', prompt: 'a b', stream }) });
+      const r = await fetch(`${url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'auto', prompt: 'a b', stream }),
+      });
       expect(r.status).toBe(200);
       expect((await r.text()).length).toBeGreaterThan(0);
     }

@@ -48,7 +48,10 @@ export interface FakeManager extends Manager {
 const ERROR_BEFORE: ErrorCode = 'RMM_NO_MODEL_AVAILABLE';
 const ERROR_AFTER: ErrorCode = 'RMM_STREAM_BROKEN';
 
-export function createFakeManager(config: Readonly<Config>, initial: Partial<FakeBehaviour> = {}): FakeManager {
+export function createFakeManager(
+  config: Readonly<Config>,
+  initial: Partial<FakeBehaviour> = {},
+): FakeManager {
   const catalog = Object.keys(config.models);
   const loaded = new Set(config.warm_set);
   const startedAt = new Date();
@@ -84,7 +87,8 @@ export function createFakeManager(config: Readonly<Config>, initial: Partial<Fak
       const watch = watchAbort(request.signal, requestId, fake.aborted);
       try {
         await pause(delay, request.signal);
-        if (behaviour.mode === 'fail-before') throw (behaviour.error ?? (() => new RmmError(ERROR_BEFORE, 'every candidate failed')))();
+        if (behaviour.mode === 'fail-before')
+          throw (behaviour.error ?? (() => new RmmError(ERROR_BEFORE, 'every candidate failed')))();
         const text = `echo: ${promptOf(request)}`;
         const pieces = text.split(/(?<= )/);
         const created_at = new Date().toISOString();
@@ -95,7 +99,9 @@ export function createFakeManager(config: Readonly<Config>, initial: Partial<Fak
         let sent = 0;
         for (const piece of pieces) {
           if (behaviour.mode === 'fail-after' && sent >= (behaviour.afterChunks ?? 2)) {
-            throw (behaviour.error ?? (() => new RmmError(ERROR_AFTER, `${model} failed after ${sent} chunks`)))();
+            throw (
+              behaviour.error ?? (() => new RmmError(ERROR_AFTER, `${model} failed after ${sent} chunks`))
+            )();
           }
           await pause(delay, request.signal);
           if (!behaviour.noChunks) request.onChunk?.(chunk(piece));
@@ -124,8 +130,15 @@ export function createFakeManager(config: Readonly<Config>, initial: Partial<Fak
           selection_reason: `${model} is first in the ${task} chain and loaded; "quoted" reason, ünïcode`,
           task_type: task,
           urgency,
-          classification: { task_type: task, confidence: 1, matched: [], source: request.taskType ? 'given' : 'default' },
-          attempts_detail: [{ model, host: config.hosts[0]!.name, outcome: 'success', latency_ms: 1, retry: 0 }],
+          classification: {
+            task_type: task,
+            confidence: 1,
+            matched: [],
+            source: request.taskType ? 'given' : 'default',
+          },
+          attempts_detail: [
+            { model, host: config.hosts[0]!.name, outcome: 'success', latency_ms: 1, retry: 0 },
+          ],
           final,
         };
         return result;
@@ -147,7 +160,13 @@ export function createFakeManager(config: Readonly<Config>, initial: Partial<Fak
       fake.preloads.push(name);
       const already = loaded.has(name);
       loaded.add(name);
-      return { model_name: name, host: config.hosts[0]!.name, status: already ? 'already_loaded' : 'loaded', evicted: [], reason: 'requested' };
+      return {
+        model_name: name,
+        host: config.hosts[0]!.name,
+        status: already ? 'already_loaded' : 'loaded',
+        evicted: [],
+        reason: 'requested',
+      };
     },
 
     async checkHealth(name, force = false): Promise<HealthResult> {
@@ -199,7 +218,9 @@ export function createFakeManager(config: Readonly<Config>, initial: Partial<Fak
         hosts,
         recent_decisions: [],
         model_state: {
-          circuits: Object.fromEntries(circuits.map((c) => [c.model, { is_open: c.is_open, failure_count: c.failure_count }])),
+          circuits: Object.fromEntries(
+            circuits.map((c) => [c.model, { is_open: c.is_open, failure_count: c.failure_count }]),
+          ),
           saved_at: null,
         },
       };
@@ -218,7 +239,9 @@ export function createFakeManager(config: Readonly<Config>, initial: Partial<Fak
           load_time_s: spec.load_time_s,
           strengths: spec.strengths,
           chains: Object.entries(config.chains).flatMap(([task, chain]) =>
-            chain.flatMap((c, position) => (c.model === name ? [{ task_type: task, position, quality: c.quality }] : [])),
+            chain.flatMap((c, position) =>
+              c.model === name ? [{ task_type: task, position, quality: c.quality }] : [],
+            ),
           ),
           in_flight: 0,
           latency_ewma_ms: null,

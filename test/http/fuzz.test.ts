@@ -14,19 +14,65 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const ROUTES: Array<{ method: 'GET' | 'POST'; url: string; fields: string[] }> = [
-  { method: 'POST', url: '/api/echo/resilient/query', fields: ['query', 'task_type', 'urgency', 'model', 'stream'] },
-  { method: 'POST', url: '/api/echo/query', fields: ['query', 'task_type', 'urgency', 'model', 'conversation_id'] },
+  {
+    method: 'POST',
+    url: '/api/echo/resilient/query',
+    fields: ['query', 'task_type', 'urgency', 'model', 'stream'],
+  },
+  {
+    method: 'POST',
+    url: '/api/echo/query',
+    fields: ['query', 'task_type', 'urgency', 'model', 'conversation_id'],
+  },
   { method: 'GET', url: '/api/echo/resilient/status', fields: [] },
   { method: 'GET', url: '/api/echo/resilient/models', fields: [] },
   { method: 'POST', url: '/api/echo/resilient/health', fields: ['model_name', 'force_check'] },
   { method: 'POST', url: '/api/echo/resilient/preload', fields: ['model_name'] },
-  { method: 'POST', url: '/api/generate', fields: ['model', 'prompt', 'system', 'stream', 'options', 'format', 'keep_alive', 'images', 'context', 'raw', 'think', 'urgency', 'task_type'] },
-  { method: 'POST', url: '/api/chat', fields: ['model', 'messages', 'stream', 'options', 'format', 'keep_alive', 'tools', 'think', 'urgency'] },
+  {
+    method: 'POST',
+    url: '/api/generate',
+    fields: [
+      'model',
+      'prompt',
+      'system',
+      'stream',
+      'options',
+      'format',
+      'keep_alive',
+      'images',
+      'context',
+      'raw',
+      'think',
+      'urgency',
+      'task_type',
+    ],
+  },
+  {
+    method: 'POST',
+    url: '/api/chat',
+    fields: ['model', 'messages', 'stream', 'options', 'format', 'keep_alive', 'tools', 'think', 'urgency'],
+  },
   { method: 'GET', url: '/api/tags', fields: [] },
   { method: 'GET', url: '/api/ps', fields: [] },
   { method: 'POST', url: '/api/show', fields: ['model', 'name', 'verbose'] },
   { method: 'GET', url: '/api/version', fields: [] },
-  { method: 'POST', url: '/v1/chat/completions', fields: ['model', 'messages', 'stream', 'stream_options', 'temperature', 'max_tokens', 'stop', 'seed', 'response_format', 'urgency', 'task_type'] },
+  {
+    method: 'POST',
+    url: '/v1/chat/completions',
+    fields: [
+      'model',
+      'messages',
+      'stream',
+      'stream_options',
+      'temperature',
+      'max_tokens',
+      'stop',
+      'seed',
+      'response_format',
+      'urgency',
+      'task_type',
+    ],
+  },
   { method: 'GET', url: '/v1/models', fields: [] },
   { method: 'GET', url: '/healthz', fields: [] },
   { method: 'GET', url: '/readyz', fields: [] },
@@ -35,14 +81,29 @@ const ROUTES: Array<{ method: 'GET' | 'POST'; url: string; fields: string[] }> =
 ];
 
 const modelName = fc.oneof(
-  fc.constantFrom('auto', 'auto:code', 'auto:reasoning', 'auto:nope', 'llama3.2:3b', 'tinyllama', 'qwen2.5-coder:32b', 'AUTO', ''),
+  fc.constantFrom(
+    'auto',
+    'auto:code',
+    'auto:reasoning',
+    'auto:nope',
+    'llama3.2:3b',
+    'tinyllama',
+    'qwen2.5-coder:32b',
+    'AUTO',
+    '',
+  ),
   fc.string({ maxLength: 30 }),
 );
 const word = fc.string({ maxLength: 12 });
 const message = fc.record(
   {
     role: fc.oneof(fc.constantFrom('system', 'user', 'assistant', 'tool', 'developer'), word),
-    content: fc.oneof(word, fc.constant(null), fc.array(fc.record({ type: fc.constantFrom('text', 'image_url'), text: word }), { maxLength: 2 }), fc.jsonValue({ maxDepth: 1 })),
+    content: fc.oneof(
+      word,
+      fc.constant(null),
+      fc.array(fc.record({ type: fc.constantFrom('text', 'image_url'), text: word }), { maxLength: 2 }),
+      fc.jsonValue({ maxDepth: 1 }),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -75,7 +136,9 @@ const nearValid = (fields: string[]) =>
           fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }),
         )
         .chain(([keys, extra]) =>
-          fc.record(Object.fromEntries(keys.map((k) => [k, fieldValue(k)]))).map((body) => ({ ...extra, ...body })),
+          fc
+            .record(Object.fromEntries(keys.map((k) => [k, fieldValue(k)])))
+            .map((body) => ({ ...extra, ...body })),
         );
 
 const body = (fields: string[]): fc.Arbitrary<string | undefined> =>
@@ -83,12 +146,30 @@ const body = (fields: string[]): fc.Arbitrary<string | undefined> =>
     { weight: 4, arbitrary: nearValid(fields).map((v) => JSON.stringify(v)) },
     { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
     { weight: 2, arbitrary: fc.string({ maxLength: 60 }) },
-    { weight: 1, arbitrary: fc.constantFrom(undefined, '', '{', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', 'null', 'x'.repeat(5000)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        undefined,
+        '',
+        '{',
+        '{"__proto__":{"x":1}}',
+        '{"constructor":{"prototype":{"x":1}}}',
+        'null',
+        'x'.repeat(5000),
+      ),
+    },
   );
 
 const headers = fc.record(
   {
-    'content-type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'garbage'),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      'garbage',
+    ),
     'x-rmm-urgency': fc.oneof(fc.constantFrom('interactive', 'batch'), fc.stringMatching(/^[a-z]{0,8}$/)),
     'x-rmm-task-type': fc.stringMatching(/^[a-z_]{0,12}$/),
     'x-request-id': fc.stringMatching(/^[ -~]{0,40}$/),
@@ -99,7 +180,9 @@ const headers = fc.record(
 
 const request = fc
   .constantFrom(...ROUTES)
-  .chain((route) => fc.record({ route: fc.constant(route), body: body(route.fields), headers, wrongMethod: fc.boolean() }));
+  .chain((route) =>
+    fc.record({ route: fc.constant(route), body: body(route.fields), headers, wrongMethod: fc.boolean() }),
+  );
 
 describe('fuzzing every route', () => {
   it('no 5xx, JSON errors, no stack traces, no crash', async () => {
@@ -110,18 +193,25 @@ describe('fuzzing every route', () => {
         const res = await t.app.inject({
           method,
           url: route.url,
-          headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string>,
+          headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<
+            string,
+            string
+          >,
           ...(method === 'POST' && body !== undefined ? { body } : {}),
         });
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-        expect(res.statusCode, `${method} ${route.url} ${body?.slice(0, 200)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+        expect(
+          res.statusCode,
+          `${method} ${route.url} ${body?.slice(0, 200)} → ${res.body.slice(0, 300)}`,
+        ).toBeLessThan(500);
         expect(res.body).not.toMatch(/"stack"|at .*\.ts:\d+/);
         const type = String(res.headers['content-type'] ?? '');
         if (res.statusCode >= 400) {
           expect(type).toContain('application/json');
           expect(() => JSON.parse(res.body)).not.toThrow();
         } else if (type.includes('ndjson')) {
-          for (const line of res.body.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+          for (const line of res.body.split('\n').filter(Boolean))
+            expect(() => JSON.parse(line)).not.toThrow();
         } else if (type.includes('application/json')) {
           expect(() => JSON.parse(res.body)).not.toThrow();
         }

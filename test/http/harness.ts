@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config/schema.ts';
@@ -16,7 +16,9 @@ import { createFakeManager, type FakeBehaviour, type FakeManager } from './fake-
  * where that module's default export is a ManagerFactory. Tests that need fault injection build the fake
  * directly with `startFakeApp`.
  */
-export type ManagerFactory = (config: Readonly<Config>) => Promise<{ manager: Manager; close(): Promise<void> }>;
+export type ManagerFactory = (
+  config: Readonly<Config>,
+) => Promise<{ manager: Manager; close(): Promise<void> }>;
 
 /** The default factory: the fake without chunk delays, so contract tests and the fuzzer run fast. */
 export const fakeManagerFactory: ManagerFactory = async (config) => ({

@@ -10,20 +10,26 @@ const post = (url: string, payload: unknown, headers: Record<string, string> = {
   t.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
 describe('POST /api/generate and /api/chat', () => {
-  it('stream by default, as Ollama does, in NDJSON with Ollama\'s chunk shape', async () => {
+  it("stream by default, as Ollama does, in NDJSON with Ollama's chunk shape", async () => {
     t = await startFakeApp();
     const res = await post('/api/generate', { model: 'llama3.2:3b', prompt: 'hi you' });
     expect(res.headers['content-type']).toContain('application/x-ndjson');
     const lines = ndjson(res.body);
     expect(lines.length).toBeGreaterThan(2);
-    for (const l of lines.slice(0, -1)) expect(Object.keys(l)).toEqual(['model', 'created_at', 'response', 'done']);
+    for (const l of lines.slice(0, -1))
+      expect(Object.keys(l)).toEqual(['model', 'created_at', 'response', 'done']);
     expect(lines.at(-1)).toMatchObject({
       model: 'llama3.2:3b',
       response: '',
       done: true,
       done_reason: 'stop',
       eval_count: expect.any(Number),
-      rmm: { model_used: 'llama3.2:3b', fallback_used: false, attempts: 1, selection_reason: expect.any(String) },
+      rmm: {
+        model_used: 'llama3.2:3b',
+        fallback_used: false,
+        attempts: 1,
+        selection_reason: expect.any(String),
+      },
     });
   });
 
@@ -61,7 +67,7 @@ describe('POST /api/generate and /api/chat', () => {
     expect(t.manager.calls[0]!.options).not.toHaveProperty('urgency');
   });
 
-  it('model is required, in Ollama\'s words', async () => {
+  it("model is required, in Ollama's words", async () => {
     t = await startFakeApp();
     for (const url of ['/api/generate', '/api/chat']) {
       const res = await post(url, { prompt: 'x' });
@@ -81,7 +87,12 @@ describe('POST /api/generate and /api/chat', () => {
     t = await startFakeApp();
     const res = await post('/api/generate', { model: 'deepseek-r1:14b' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ model: 'deepseek-r1:14b', response: '', done: true, done_reason: 'load' });
+    expect(res.json()).toMatchObject({
+      model: 'deepseek-r1:14b',
+      response: '',
+      done: true,
+      done_reason: 'load',
+    });
     expect(t.manager.preloads).toEqual(['deepseek-r1:14b']);
     const chat = await post('/api/chat', { model: 'deepseek-r1:14b', messages: [] });
     expect(chat.json()).toMatchObject({ message: { role: 'assistant', content: '' }, done_reason: 'load' });
@@ -97,7 +108,7 @@ describe('POST /api/generate and /api/chat', () => {
     expect(t.manager.preloads).toEqual([]);
   });
 
-  it('a failure before the first chunk is an HTTP error in Ollama\'s shape', async () => {
+  it("a failure before the first chunk is an HTTP error in Ollama's shape", async () => {
     t = await startFakeApp();
     t.manager.failNext({ mode: 'fail-before' });
     const res = await post('/api/generate', { model: 'auto', prompt: 'x' });
@@ -108,7 +119,10 @@ describe('POST /api/generate and /api/chat', () => {
   it('a failure after the first chunk ends the stream with an {"error"} line', async () => {
     t = await startFakeApp();
     t.manager.failNext({ mode: 'fail-after', afterChunks: 2 });
-    const res = await post('/api/chat', { model: 'auto', messages: [{ role: 'user', content: 'a b c d e' }] });
+    const res = await post('/api/chat', {
+      model: 'auto',
+      messages: [{ role: 'user', content: 'a b c d e' }],
+    });
     expect(res.statusCode).toBe(200);
     const lines = ndjson(res.body);
     expect(lines).toHaveLength(3);
@@ -148,7 +162,7 @@ describe('POST /api/generate and /api/chat', () => {
 });
 
 describe('catalog endpoints', () => {
-  it('/api/tags lists the catalog and the virtual models in Ollama\'s shape', async () => {
+  it("/api/tags lists the catalog and the virtual models in Ollama's shape", async () => {
     t = await startFakeApp();
     const models = (await t.app.inject({ url: '/api/tags' })).json().models;
     const qwen = models.find((m: { name: string }) => m.name === 'qwen2.5-coder:32b');
@@ -158,7 +172,9 @@ describe('catalog endpoints', () => {
       digest: expect.stringMatching(/^[0-9a-f]{64}$/),
       details: { format: 'gguf', family: 'qwen2', families: ['qwen2'], parameter_size: '32.8B' },
     });
-    expect(models.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(['auto', 'auto:reasoning']));
+    expect(models.map((m: { name: string }) => m.name)).toEqual(
+      expect.arrayContaining(['auto', 'auto:reasoning']),
+    );
   });
 
   it('/api/ps lists loaded models; a model bigger than the card is partly in VRAM', async () => {

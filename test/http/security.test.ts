@@ -9,7 +9,7 @@ afterEach(async () => t?.close());
 const KEY = 'correct-horse-battery';
 
 describe('bearer token', () => {
-  it('guards every route but /healthz, in each API\'s error shape', async () => {
+  it("guards every route but /healthz, in each API's error shape", async () => {
     t = await startApp({ patch: { server: { api_key: KEY } } });
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     for (const [url, shape] of [
@@ -31,7 +31,13 @@ describe('bearer token', () => {
     t = await startApp({ patch: { server: { api_key: KEY } } });
     const ok = await t.app.inject({ url: '/api/tags', headers: { authorization: `Bearer ${KEY}` } });
     expect(ok.statusCode).toBe(200);
-    for (const authorization of [`Bearer ${KEY}x`, `Bearer ${KEY.slice(1)}`, KEY, `Basic ${KEY}`, 'Bearer ']) {
+    for (const authorization of [
+      `Bearer ${KEY}x`,
+      `Bearer ${KEY.slice(1)}`,
+      KEY,
+      `Basic ${KEY}`,
+      'Bearer ',
+    ]) {
       const res = await t.app.inject({ url: '/api/tags', headers: { authorization } });
       expect(res.statusCode, authorization).toBe(401);
     }
@@ -53,7 +59,10 @@ describe('bearer token', () => {
       },
     });
     t = await startApp({ patch: { server: { api_key: KEY } }, logger: pino({ level: 'debug' }, sink) });
-    await t.app.inject({ url: '/api/tags', headers: { authorization: `Bearer ${KEY}`, cookie: 'session=abc123' } });
+    await t.app.inject({
+      url: '/api/tags',
+      headers: { authorization: `Bearer ${KEY}`, cookie: 'session=abc123' },
+    });
     await t.app.inject({ url: '/api/tags', headers: { authorization: 'Bearer wrong-secret-value' } });
     const text = lines.join('');
     expect(text).toContain('"authorization":"[Redacted]"');
@@ -68,7 +77,8 @@ describe('rate limit', () => {
   it('allows N per minute per token, then 429 with retry-after, refilling over time', async () => {
     let now = 1_000_000;
     t = await startApp({ patch: { server: { rate_limit_per_minute: 3 } }, now: () => now });
-    const hit = (token: string) => t.app.inject({ url: '/api/tags', headers: { authorization: `Bearer ${token}` } });
+    const hit = (token: string) =>
+      t.app.inject({ url: '/api/tags', headers: { authorization: `Bearer ${token}` } });
     for (let i = 0; i < 3; i++) expect((await hit('alice')).statusCode).toBe(200);
     const limited = await hit('alice');
     expect(limited.statusCode).toBe(429);
@@ -76,7 +86,9 @@ describe('rate limit', () => {
     expect(limited.json()).toEqual({ error: 'rate limit exceeded; retry in 20 s' });
     // Another token has its own bucket; probes are never limited.
     expect((await hit('bob')).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/healthz', headers: { authorization: 'Bearer alice' } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ url: '/healthz', headers: { authorization: 'Bearer alice' } })).statusCode,
+    ).toBe(200);
     now += 20_000;
     expect((await hit('alice')).statusCode).toBe(200);
     expect((await hit('alice')).statusCode).toBe(429);
@@ -105,7 +117,10 @@ describe('malformed requests', () => {
     const proto = await send('{"query":"x","__proto__":{"polluted":true}}');
     expect(proto.statusCode).toBe(400);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    const ollamaBig = await send(JSON.stringify({ model: 'auto', prompt: 'x'.repeat(4096) }), '/api/generate');
+    const ollamaBig = await send(
+      JSON.stringify({ model: 'auto', prompt: 'x'.repeat(4096) }),
+      '/api/generate',
+    );
     expect(ollamaBig.statusCode).toBe(413);
     expect(typeof ollamaBig.json().error).toBe('string');
   });
@@ -122,7 +137,9 @@ describe('malformed requests', () => {
     const rmm = await t.app.inject({ url: '/api/echo/nope' });
     expect(rmm.statusCode).toBe(404);
     expect(rmm.json().error.code).toBe('RMM_NOT_FOUND');
-    expect((await t.app.inject({ url: '/api/pull' })).json()).toEqual({ error: expect.stringContaining('no route GET /api/pull') });
+    expect((await t.app.inject({ url: '/api/pull' })).json()).toEqual({
+      error: expect.stringContaining('no route GET /api/pull'),
+    });
     expect((await t.app.inject({ url: '/v1/embeddings' })).json().error.type).toBe('not_found_error');
     const wrong = await t.app.inject({ url: '/v1/chat/completions' });
     expect(wrong.statusCode).toBe(405);
@@ -136,7 +153,10 @@ describe('request ids', () => {
     const given = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123.4' } });
     expect(given.headers['x-request-id']).toBe('abc-123.4');
     expect(given.headers['x-rmm-request-id']).toBe('abc-123.4');
-    const unsafe = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'a b\u00e9'.repeat(3) } });
+    const unsafe = await t.app.inject({
+      url: '/healthz',
+      headers: { 'x-request-id': 'a b\u00e9'.repeat(3) },
+    });
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

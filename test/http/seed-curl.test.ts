@@ -28,7 +28,7 @@ function run(command: string, port: number): Promise<string> {
   });
 }
 
-describe.skipIf(!haveCurl || !haveJq)('the seed document\'s curl + jq examples, as written', () => {
+describe.skipIf(!haveCurl || !haveJq)("the seed document's curl + jq examples, as written", () => {
   let t: TestApp;
   let port: number;
   beforeAll(async () => {
@@ -38,8 +38,11 @@ describe.skipIf(!haveCurl || !haveJq)('the seed document\'s curl + jq examples, 
   });
   afterAll(async () => t.close());
 
-  it('the examples here are the seed\'s own text (checked when the seed file is at hand)', () => {
-    const seed = ['../shared/seed/000_112c1b8a6ee46dad.txt', '/work/shared/seed/000_112c1b8a6ee46dad.txt'].find(existsSync);
+  it("the examples here are the seed's own text (checked when the seed file is at hand)", () => {
+    const seed = [
+      '../shared/seed/000_112c1b8a6ee46dad.txt',
+      '/work/shared/seed/000_112c1b8a6ee46dad.txt',
+    ].find(existsSync);
     if (!seed) return;
     const text = readFileSync(seed, 'utf8');
     for (const example of Object.values(SEED_EXAMPLES)) expect(text).toContain(example);
@@ -90,7 +93,9 @@ describe.skipIf(!haveCurl || !haveJq)('the seed document\'s curl + jq examples, 
     expect(out.total_models).toBe(status.models.length);
     expect(out.total_models).toBeGreaterThan(0);
     expect(Array.isArray(out.loaded_models)).toBe(true);
-    const loadedIds = status.models.filter((m: { state: string }) => m.state === 'loaded').map((m: { id: string }) => m.id);
+    const loadedIds = status.models
+      .filter((m: { state: string }) => m.state === 'loaded')
+      .map((m: { id: string }) => m.id);
     expect(out.loaded_models).toEqual(loadedIds);
     expect(out.circuit_problems).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RmmError } from '../../src/manager/errors.ts';
-import { ndjson, startFakeApp, type TestApp } from './harness.ts';
 import type { FakeManager } from './fake-manager.ts';
+import { ndjson, startFakeApp, type TestApp } from './harness.ts';
 
 let t: TestApp<FakeManager>;
 afterEach(async () => t?.close());
@@ -47,7 +47,11 @@ describe('POST /api/echo/resilient/query', () => {
   it('auto:<task> names the task; a header gives the urgency', async () => {
     t = await startFakeApp();
     await query({ query: 'q', model: 'auto:reasoning' }, { 'x-rmm-urgency': 'background' });
-    expect(t.manager.calls[0]).toMatchObject({ model: 'auto:reasoning', taskType: 'reasoning', urgency: 'background' });
+    expect(t.manager.calls[0]).toMatchObject({
+      model: 'auto:reasoning',
+      taskType: 'reasoning',
+      urgency: 'background',
+    });
   });
 
   it('streams NDJSON pieces and a final object with the metadata', async () => {
@@ -71,7 +75,9 @@ describe('POST /api/echo/resilient/query', () => {
     expect(lines[0]).toEqual({ response: 'echo: ', done: false });
     expect(lines.at(-1)).toMatchObject({ done: true, error: { code: 'RMM_STREAM_BROKEN' } });
     const metrics = await t.metrics.render();
-    expect(metrics).toMatch(/rmm_stream_errors_total\{route="\/api\/echo\/resilient\/query",code="RMM_STREAM_BROKEN"\} 1/);
+    expect(metrics).toMatch(
+      /rmm_stream_errors_total\{route="\/api\/echo\/resilient\/query",code="RMM_STREAM_BROKEN"\} 1/,
+    );
   });
 
   it('a failure before the first chunk is a plain error response with its status', async () => {
@@ -87,11 +93,15 @@ describe('POST /api/echo/resilient/query', () => {
     t = await startFakeApp();
     t.manager.failNext({
       mode: 'fail-before',
-      error: () => new RmmError('RMM_DEADLINE_EXCEEDED', 'no answer in 5 s', { attempts_detail: [{ model: 'm' }] }),
+      error: () =>
+        new RmmError('RMM_DEADLINE_EXCEEDED', 'no answer in 5 s', { attempts_detail: [{ model: 'm' }] }),
     });
     const res = await query({ query: 'x' });
     expect(res.statusCode).toBe(504);
-    expect(res.json().error).toMatchObject({ code: 'RMM_DEADLINE_EXCEEDED', attempts_detail: [{ model: 'm' }] });
+    expect(res.json().error).toMatchObject({
+      code: 'RMM_DEADLINE_EXCEEDED',
+      attempts_detail: [{ model: 'm' }],
+    });
   });
 
   it.each([
@@ -109,6 +119,14 @@ describe('POST /api/echo/resilient/query', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('RMM_VALIDATION');
     expect(res.json().error.message).toContain(message);
+    expect(t.manager.calls).toHaveLength(0);
+  });
+
+  it('routing headers are validated here too', async () => {
+    t = await startFakeApp();
+    const res = await query({ query: 'x' }, { 'x-rmm-task-type': 'poetry' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('headers/x-rmm-task-type must be one of code_generation');
     expect(t.manager.calls).toHaveLength(0);
   });
 
@@ -173,7 +191,11 @@ describe('the other seed endpoints', () => {
     expect(preload.json()).toMatchObject({ model_name: 'deepseek-r1:32b', status: 'loaded' });
     expect(t.manager.preloads).toEqual(['deepseek-r1:32b']);
     for (const model_name of ['nope:1b', 'auto']) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/echo/resilient/preload', payload: { model_name } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/echo/resilient/preload',
+        payload: { model_name },
+      });
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('RMM_UNKNOWN_MODEL');
     }

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isCheckpoint, type JournalEvent } from '../../src/persistence/journal-records.ts';
@@ -17,7 +16,10 @@ interface Tick {
   n: number;
 }
 
-function start(dir: string, run: number): { child: ChildProcess; ready: Promise<string>; exited: Promise<void> } {
+function start(
+  dir: string,
+  run: number,
+): { child: ChildProcess; ready: Promise<string>; exited: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(run)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

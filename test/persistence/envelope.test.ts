@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksumOf, decodeEnvelope, encodeEnvelope, stringifyPayload } from '../../src/persistence/envelope.ts';
+import {
+  checksumOf,
+  decodeEnvelope,
+  encodeEnvelope,
+  stringifyPayload,
+} from '../../src/persistence/envelope.ts';
 
 const meta = { schemaVersion: 3, savedAt: '2025-01-01T00:00:00.000Z' };
 
@@ -50,7 +55,10 @@ describe('envelope', () => {
     ['no version', '{"saved_at":"2025-01-01T00:00:00.000Z","checksum":"sha256:00","payload":1}'],
     ['bad saved_at', '{"schema_version":3,"saved_at":"yesterday","checksum":"sha256:00","payload":1}'],
     ['no checksum', '{"schema_version":3,"saved_at":"2025-01-01T00:00:00.000Z","payload":1}'],
-    ['no payload', `{"schema_version":3,"saved_at":"2025-01-01T00:00:00.000Z","checksum":"${checksumOf('1')}"}`],
+    [
+      'no payload',
+      `{"schema_version":3,"saved_at":"2025-01-01T00:00:00.000Z","checksum":"${checksumOf('1')}"}`,
+    ],
     [
       'checkpoint not a string',
       `{"schema_version":3,"saved_at":"2025-01-01T00:00:00.000Z","checksum":"${checksumOf('1')}","journal_checkpoint":7,"payload":1}`,

@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal } from '../../src/persistence/journal.ts';
@@ -11,7 +19,12 @@ import { useTempDirs } from './support/temp-dir.ts';
 const tempDir = useTempDirs();
 
 function event(n: number, extra: Partial<JournalEvent> = {}): JournalEvent {
-  return { at: 1000 + n, target: n % 2 ? 'supervisor' : 'model:llama3.2:3b@local', event: { type: 'TICK', n }, ...extra };
+  return {
+    at: 1000 + n,
+    target: n % 2 ? 'supervisor' : 'model:llama3.2:3b@local',
+    event: { type: 'TICK', n },
+    ...extra,
+  };
 }
 
 function linesOf(file: string): Array<Record<string, unknown>> {
@@ -34,7 +47,13 @@ describe('Journal', () => {
     expect(read.files).toEqual([join(dir, 'journal-000001.jsonl')]);
     expect(read.tornLines).toBe(0);
     const [header] = linesOf(join(dir, 'journal-000001.jsonl'));
-    expect(header).toEqual({ type: 'segment', seq: 1, at: expect.any(Number), pid: process.pid, last_checkpoint: null });
+    expect(header).toEqual({
+      type: 'segment',
+      seq: 1,
+      at: expect.any(Number),
+      pid: process.pid,
+      last_checkpoint: null,
+    });
   });
 
   it('buffers appends and writes them in one batch when the interval passes', async () => {
@@ -48,7 +67,12 @@ describe('Journal', () => {
     expect(journal.stats().buffered).toBe(1000);
     clock.advance(1);
     await journal.flush(); // joins the batch the timer queued
-    expect(journal.stats()).toMatchObject({ batches_written: 1, records_written: 1000, buffered: 0, dropped: 0 });
+    expect(journal.stats()).toMatchObject({
+      batches_written: 1,
+      records_written: 1000,
+      buffered: 0,
+      dropped: 0,
+    });
     expect(linesOf(join(dir, 'journal-000001.jsonl'))).toHaveLength(1001);
     await journal.close();
   });
@@ -187,7 +211,10 @@ describe('Journal', () => {
     rmSync(dir, { recursive: true });
     journal.append(event(1));
     await expect(journal.flush()).rejects.toThrow(/ENOENT/);
-    expect(journal.stats()).toMatchObject({ dropped: 1, last_error: { message: expect.stringMatching(/ENOENT/) } });
+    expect(journal.stats()).toMatchObject({
+      dropped: 1,
+      last_error: { message: expect.stringMatching(/ENOENT/) },
+    });
 
     mkdirSync(dir);
     journal.append(event(2));
@@ -221,5 +248,33 @@ describe('SnapshotStore paired with a Journal', () => {
     expect(replay.records).toEqual([event(3), event(4)]);
     const everything = readJournal(dir).records.filter((r) => !isCheckpoint(r));
     expect(everything).toEqual([event(1), event(2), event(3), event(4)]);
+  });
+});
+
+describe('restart with a paired journal', () => {
+  it('names the restored snapshot checkpoint in the first header of the next process', async () => {
+    const dir = tempDir();
+    const journalA = new Journal({ dir });
+    const storeA = new SnapshotStore({ dir, schemaVersion: 1, checkpoints: journalA });
+    storeA.load();
+    journalA.append(event(1));
+    await storeA.save({ applied: [1] });
+    await journalA.close();
+
+    const journalB = new Journal({ dir });
+    const storeB = new SnapshotStore({ dir, schemaVersion: 1, checkpoints: journalB });
+    const loaded = storeB.load();
+    if (loaded.status !== 'restored') throw new Error('expected a restore');
+    journalB.append(event(2));
+    await journalB.close();
+
+    const [header] = linesOf(join(dir, 'journal-000002.jsonl'));
+    expect(header?.last_checkpoint).toEqual({
+      id: loaded.envelope.journal_checkpoint,
+      snapshot: `state.json@${loaded.envelope.saved_at}`,
+    });
+    expect(readJournal(dir, { fromCheckpoint: loaded.envelope.journal_checkpoint! }).records).toEqual([
+      event(2),
+    ]);
   });
 });

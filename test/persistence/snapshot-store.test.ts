@@ -70,7 +70,11 @@ describe('SnapshotStore.load', () => {
     const errors = logs.lines.filter((l) => l.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ moved_to: result.movedTo, reason: result.reason });
-    expect(store.status().last_load).toEqual({ status: 'quarantined', reason: result.reason, moved_to: result.movedTo });
+    expect(store.status().last_load).toEqual({
+      status: 'quarantined',
+      reason: result.reason,
+      moved_to: result.movedTo,
+    });
 
     expect(new SnapshotStore({ dir, schemaVersion: 1 }).load()).toEqual({ status: 'fresh' });
   });

@@ -141,15 +141,27 @@ describe('planLoad', () => {
     const plan = planLoad(l, 'qwen2.5-coder:32b', 20);
     expect(plan.action).toBe('partial_offload');
     if (plan.action !== 'partial_offload') return;
-    expect(plan.evict.sort()).toEqual(['a', 'b']);
-    expect(plan.vramGb).toBe(13.5);
-    expect(plan.reason).toMatch(/13\.5 GB on GPU, the rest in system RAM \(slow\)/);
+    expect(plan.evict.sort()).toEqual(['a', 'b', 'warm']);
+    expect(plan.vramGb).toBe(16);
+    expect(plan.reason).toMatch(/loads alone, 16 GB on GPU, the rest in system RAM \(slow\)/);
     expect(usedAfter(l, 'qwen2.5-coder:32b', 20, plan)).toBe(16);
   });
 
-  it('a model that fits the card but not beside the pinned set also runs partially offloaded', () => {
+  it('a model that fits the card but not beside the pinned set displaces the warm set (Ollama would)', () => {
     const plan = planLoad(ledger({ warm: entry(4, { pinned: true }) }), 'r1', 14);
-    expect(plan).toMatchObject({ action: 'partial_offload', evict: [], vramGb: 12 });
+    expect(plan).toMatchObject({ action: 'load', evict: ['warm'], vramGb: 14 });
+  });
+
+  it('a pinned model that is busy makes a model that cannot fit beside it wait', () => {
+    const plan = planLoad(ledger({ warm: entry(4, { pinned: true, inFlight: 1 }) }), 'r1', 14);
+    expect(plan).toMatchObject({ action: 'wait', blockers: ['warm'] });
+  });
+
+  it("never evicts another client's model, and refuses when they leave no room", () => {
+    const l = ledger({ theirs: entry(10, { pinned: true, foreign: true }), a: entry(3) });
+    expect(planLoad(l, 'x', 5)).toMatchObject({ action: 'load', evict: ['a'] });
+    expect(planLoad(l, 'big', 20).action).toBe('refuse');
+    expect(planLoad(ledger({ theirs: entry(16, { foreign: true }) }), 'x', 1).action).toBe('refuse');
   });
 
   it('partial offload waits while another unpinned model is busy or loading', () => {
@@ -157,9 +169,9 @@ describe('planLoad', () => {
     expect(plan).toMatchObject({ action: 'wait', blockers: ['a'] });
   });
 
-  it('refuses when pinned models leave no room or no slot', () => {
-    expect(planLoad(ledger({ p: entry(16, { pinned: true }) }), 'x', 1).action).toBe('refuse');
-    expect(planLoad(ledger({ p: entry(1, { pinned: true }) }, 16, 1), 'x', 1).action).toBe('refuse');
+  it('a warm set that fills the card or its slots yields to a model that has no other room', () => {
+    expect(planLoad(ledger({ p: entry(16, { pinned: true }) }), 'x', 1)).toMatchObject({ action: 'load', evict: ['p'] });
+    expect(planLoad(ledger({ p: entry(1, { pinned: true }) }, 16, 1), 'x', 1)).toMatchObject({ action: 'load', evict: ['p'] });
   });
 
   it("the seed's card: qwen2.5-coder:32b with llama3.2:3b warm and deepseek-coder busy must wait", () => {
@@ -171,7 +183,8 @@ describe('planLoad', () => {
     const idle = withInFlight(l, 'deepseek-coder:latest', -1, 5);
     expect(planLoad(idle, 'qwen2.5-coder:32b', 20)).toMatchObject({
       action: 'partial_offload',
-      evict: ['deepseek-coder:latest'],
+      evict: ['deepseek-coder:latest', 'llama3.2:3b'],
+      vramGb: 16,
     });
   });
 });
@@ -228,15 +241,18 @@ describe('planLoad: properties', () => {
     );
   });
 
-  it('never evicts a busy, pinned or loading model', () => {
+  it('never evicts a busy or loading model, and a pinned one only for a model that cannot fit beside the pinned set', () => {
     fc.assert(
       fc.property(args, ([l, size, policy]) => {
         const plan = planLoad(l, 'new', size, { policy });
         if (plan.action !== 'load' && plan.action !== 'partial_offload') return;
+        const pinned = Object.values(l.entries).filter((e) => e.pinned);
+        const pinnedGb = pinned.reduce((sum, e) => sum + e.sizeVramGb, 0);
+        const fitsBesidePinned = size <= l.budgetGb - pinnedGb + 1e-9 && pinned.length + 1 <= l.maxLoadedModels;
         for (const v of plan.evict) {
           const e = l.entries[v]!;
           expect(e).toBeDefined();
-          expect(e.pinned).toBe(false);
+          if (e.pinned) expect(fitsBesidePinned).toBe(false);
           expect(e.inFlight).toBe(0);
           expect(e.status).toBe('loaded');
         }
@@ -253,7 +269,7 @@ describe('planLoad: properties', () => {
           expect(plan.blockers.length).toBeGreaterThan(0);
           for (const b of plan.blockers) {
             const e = l.entries[b]!;
-            expect(!e.pinned && (e.inFlight > 0 || e.status === 'loading')).toBe(true);
+            expect(e.inFlight > 0 || e.status === 'loading').toBe(true);
           }
         }
       }),

@@ -341,6 +341,7 @@ describe('errors', () => {
       expect(lines).toHaveLength(3);
       expect(lines[2]).toEqual({ error: 'runner died' });
       // The client turns that line into a plain Error carrying the message.
+      sim.handle.faults.remove(id);
       sim.handle.faults.add({ kind: 'http_500', model: 'alpha:1b', after_tokens: 1, message: 'runner died', count: 1 });
       const stream = await sim.ollama.generate({ model: 'alpha:1b', prompt: 'x', stream: true });
       const err = await rejectionOf((async () => { for await (const _ of stream) { /* drain */ } })());

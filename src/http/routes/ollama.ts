@@ -1,10 +1,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatMessage } from '../../manager/types.ts';
-import { badRequest, type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
+import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
+import { badRequest } from '../errors.ts';
 import { psList, showModel, tagsList } from '../ollama-catalog.ts';
-import { isKeepAliveZero, loadAnswer, type OllamaKind, ollamaEncoder, ollamaFinal, splitOptions } from '../ollama-format.ts';
+import {
+  isKeepAliveZero,
+  loadAnswer,
+  type OllamaKind,
+  ollamaEncoder,
+  ollamaFinal,
+  splitOptions,
+} from '../ollama-format.ts';
 import { concreteModel, type Routing, type RoutingFields, routingFor } from '../routing.ts';
 import { RoutingHeadersSchema } from '../schemas/common.ts';
 import {
@@ -36,10 +44,20 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
   app.post(
     '/api/generate',
     {
-      schema: { summary: 'Generate a completion (Ollama)', tags, body: GenerateBody, headers: RoutingHeadersSchema },
+      schema: {
+        summary: 'Generate a completion (Ollama)',
+        tags,
+        body: GenerateBody,
+        headers: RoutingHeadersSchema,
+      },
       config: {
         flavour,
-        responses: { 200: { description: 'NDJSON chunks when streaming (default), else one object', schema: GenerateResponse } },
+        responses: {
+          200: {
+            description: 'NDJSON chunks when streaming (default), else one object',
+            schema: GenerateResponse,
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -61,7 +79,12 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
       schema: { summary: 'Chat completion (Ollama)', tags, body: ChatBody, headers: RoutingHeadersSchema },
       config: {
         flavour,
-        responses: { 200: { description: 'NDJSON chunks when streaming (default), else one object', schema: ChatResponse } },
+        responses: {
+          200: {
+            description: 'NDJSON chunks when streaming (default), else one object',
+            schema: ChatResponse,
+          },
+        },
       },
     },
     async (request, reply) => {

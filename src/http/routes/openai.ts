@@ -3,7 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { virtualModelNames } from '../model-names.ts';
-import { chatCompletion, completionIds, openAiEncoder, toChatMessages, toFormat, toOptions } from '../openai-format.ts';
+import {
+  chatCompletion,
+  completionIds,
+  openAiEncoder,
+  toChatMessages,
+  toFormat,
+  toOptions,
+} from '../openai-format.ts';
 import { routingFor } from '../routing.ts';
 import { RoutingHeadersSchema } from '../schemas/common.ts';
 import { ChatCompletionBody, ChatCompletionResponse, ModelsListResponse } from '../schemas/openai.ts';
@@ -19,11 +26,19 @@ export function registerOpenAiRoutes(root: FastifyInstance, deps: AppDeps): void
   app.post(
     '/v1/chat/completions',
     {
-      schema: { summary: 'Chat completion (OpenAI)', tags, body: ChatCompletionBody, headers: RoutingHeadersSchema },
+      schema: {
+        summary: 'Chat completion (OpenAI)',
+        tags,
+        body: ChatCompletionBody,
+        headers: RoutingHeadersSchema,
+      },
       config: {
         flavour,
         responses: {
-          200: { description: 'one completion, or SSE chunks ending with data: [DONE] when stream', schema: ChatCompletionResponse },
+          200: {
+            description: 'one completion, or SSE chunks ending with data: [DONE] when stream',
+            schema: ChatCompletionResponse,
+          },
         },
       },
     },
@@ -58,7 +73,10 @@ export function registerOpenAiRoutes(root: FastifyInstance, deps: AppDeps): void
       const entry = (id: string, owned_by: string) => ({ id, object: 'model', created, owned_by });
       return {
         object: 'list',
-        data: [...manager.catalog().map((id) => entry(id, 'library')), ...virtualModelNames().map((id) => entry(id, 'rmm'))],
+        data: [
+          ...manager.catalog().map((id) => entry(id, 'library')),
+          ...virtualModelNames().map((id) => entry(id, 'rmm')),
+        ],
       };
     },
   );

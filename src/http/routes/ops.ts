@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { RmmError } from '../../manager/errors.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -16,7 +16,9 @@ export function registerOpsRoutes(app: FastifyInstance, deps: AppDeps, openapi: 
       config: {
         public: true,
         rateLimit: false,
-        responses: { 200: { description: 'the process answers', schema: Type.Object({ status: Type.Literal('ok') }) } },
+        responses: {
+          200: { description: 'the process answers', schema: Type.Object({ status: Type.Literal('ok') }) },
+        },
       },
     },
     async () => ({ status: 'ok' }),
@@ -29,7 +31,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: AppDeps, openapi: 
       config: {
         rateLimit: false,
         responses: {
-          200: { description: 'ready', schema: Type.Object({ ready: Type.Literal(true), backend: Type.String() }) },
+          200: {
+            description: 'ready',
+            schema: Type.Object({ ready: Type.Literal(true), backend: Type.String() }),
+          },
           503: { description: 'not ready (RMM_NOT_READY)' },
         },
       },
@@ -46,7 +51,13 @@ export function registerOpsRoutes(app: FastifyInstance, deps: AppDeps, openapi: 
       schema: { summary: 'Prometheus metrics', tags },
       config: {
         rateLimit: false,
-        responses: { 200: { description: 'text exposition format 0.0.4', contentType: 'text/plain', schema: Type.String() } },
+        responses: {
+          200: {
+            description: 'text exposition format 0.0.4',
+            contentType: 'text/plain',
+            schema: Type.String(),
+          },
+        },
       },
     },
     async (_request, reply) => {

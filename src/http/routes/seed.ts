@@ -4,6 +4,7 @@ import type { CompletionResult, UpstreamChunk } from '../../manager/types.ts';
 import { type CompletionInput, completeOnce, completeStreaming, type StreamEncoder } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { concreteModel, routingFor } from '../routing.ts';
+import { RoutingHeadersSchema } from '../schemas/common.ts';
 import {
   CompletionResponse,
   HealthBody,
@@ -28,12 +29,18 @@ export function registerSeedRoutes(root: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/api/echo/resilient/query',
     {
-      schema: { summary: 'Resilient completion with automatic fallback', tags, body: ResilientQueryBody },
+      schema: {
+        summary: 'Resilient completion with automatic fallback',
+        tags,
+        body: ResilientQueryBody,
+        headers: RoutingHeadersSchema,
+      },
       config: {
         ...config,
         responses: {
           200: {
-            description: 'the answer and how it was obtained; with stream:true, NDJSON pieces then this object',
+            description:
+              'the answer and how it was obtained; with stream:true, NDJSON pieces then this object',
             schema: CompletionResponse,
           },
         },
@@ -56,9 +63,11 @@ export function registerSeedRoutes(root: FastifyInstance, deps: AppDeps): void {
     {
       schema: {
         summary: 'The older plain query endpoint',
-        description: 'Answers {response, model_used, fallback_used, latency_ms, task_type, request_id}; unknown fields are ignored.',
+        description:
+          'Answers {response, model_used, fallback_used, latency_ms, task_type, request_id}; unknown fields are ignored.',
         tags,
         body: LegacyQueryBody,
+        headers: RoutingHeadersSchema,
       },
       config: { ...config, responses: { 200: { description: 'the answer', schema: LegacyQueryResponse } } },
     },
@@ -114,7 +123,10 @@ export function registerSeedRoutes(root: FastifyInstance, deps: AppDeps): void {
     '/api/echo/resilient/preload',
     {
       schema: { summary: 'Load a model into memory now', tags, body: PreloadBody },
-      config: { ...config, responses: { 200: { description: 'what was loaded or evicted', schema: PreloadResponse } } },
+      config: {
+        ...config,
+        responses: { 200: { description: 'what was loaded or evicted', schema: PreloadResponse } },
+      },
     },
     async (request) => manager.preloadModel(concreteModel(manager, request.body.model_name, 'rmm')),
   );

@@ -42,4 +42,5 @@ export const OpenAIErrorSchema = Type.Object({
 });
 
 /** Object whose fields are documented but not enumerated (the manager's views grow over time). */
-export const OpenObject = (description: string) => Type.Object({}, { description, additionalProperties: true });
+export const OpenObject = (description: string) =>
+  Type.Object({}, { description, additionalProperties: true });

@@ -10,7 +10,9 @@ import { OpenObject, TaskTypeSchema, UrgencySchema } from './common.ts';
 const KeepAlive = Type.Union([Type.Number(), Type.String()], {
   description: 'accepted and ignored: the manager owns residency (0 with an empty prompt answers "unload")',
 });
-const Options = Type.Record(Type.String(), Type.Unknown(), { description: 'runner options (temperature, num_predict, ...)' });
+const Options = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'runner options (temperature, num_predict, ...)',
+});
 const Format = Type.Union([Type.String(), Type.Object({}, { additionalProperties: true })], {
   description: '"json" or a JSON schema',
 });
@@ -101,7 +103,9 @@ const Chunk = {
   prompt_eval_duration: Type.Optional(Type.Integer()),
   eval_count: Type.Optional(Type.Integer()),
   eval_duration: Type.Optional(Type.Integer()),
-  rmm: Type.Optional(OpenObject('our metadata on the final chunk: model_used, fallback_used, attempts, selection_reason, ...')),
+  rmm: Type.Optional(
+    OpenObject('our metadata on the final chunk: model_used, fallback_used, attempts, selection_reason, ...'),
+  ),
 };
 
 export const GenerateResponse = Type.Object({ ...Chunk, response: Type.String() });

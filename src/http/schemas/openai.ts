@@ -10,7 +10,9 @@ const ContentPart = Type.Object(
   {
     type: Type.String(),
     text: Type.Optional(Type.String()),
-    image_url: Type.Optional(Type.Union([Type.String(), Type.Object({ url: Type.String() }, { additionalProperties: true })])),
+    image_url: Type.Optional(
+      Type.Union([Type.String(), Type.Object({ url: Type.String() }, { additionalProperties: true })]),
+    ),
   },
   { additionalProperties: true },
 );
@@ -29,11 +31,18 @@ const NullableInteger = Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), 
 
 export const ChatCompletionBody = Type.Object(
   {
-    model: Type.String({ minLength: 1, maxLength: 200, description: 'a catalog model, "auto" or "auto:<task_type>"' }),
+    model: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'a catalog model, "auto" or "auto:<task_type>"',
+    }),
     messages: Type.Array(OpenAIMessageSchema, { minItems: 1 }),
     stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()], { description: 'default false' })),
     stream_options: Type.Optional(
-      Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }), Type.Null()]),
+      Type.Union([
+        Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
+        Type.Null(),
+      ]),
     ),
     temperature: NullableNumber,
     top_p: NullableNumber,
@@ -80,6 +89,11 @@ export const ChatCompletionResponse = Type.Object({
 export const ModelsListResponse = Type.Object({
   object: Type.Literal('list'),
   data: Type.Array(
-    Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() }),
+    Type.Object({
+      id: Type.String(),
+      object: Type.Literal('model'),
+      created: Type.Integer(),
+      owned_by: Type.String(),
+    }),
   ),
 });

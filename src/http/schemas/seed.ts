@@ -90,11 +90,17 @@ export const StatusResponse = Type.Object({
   uptime_s: Type.Number(),
   models: Type.Array(OpenObject('id, name, host, state (e.g. loaded), size_gb, chains, latency figures')),
   circuits: Type.Array(OpenObject('id, model, host, state, available, is_open, failure_count, retry_at')),
-  hosts: Type.Array(OpenObject('name, url, backend, reachable, vram_budget_gb, vram_used_gb, loaded, loading')),
+  hosts: Type.Array(
+    OpenObject('name, url, backend, reachable, vram_budget_gb, vram_used_gb, loaded, loading'),
+  ),
   recent_decisions: Type.Array(OpenObject('at, request_id, kind, message')),
   model_state: OpenObject("the seed's model_state.json view: circuits and saved_at"),
 });
 
 export const ModelsResponse = Type.Object({ models: Type.Array(OpenObject('one model on one host')) });
-export const HealthResponse = OpenObject('model_name, host, healthy, state, cached, checked_at, latency_ms, detail');
-export const PreloadResponse = OpenObject('model_name, host, status (loaded|loading|already_loaded), evicted, reason');
+export const HealthResponse = OpenObject(
+  'model_name, host, healthy, state, cached, checked_at, latency_ms, detail',
+);
+export const PreloadResponse = OpenObject(
+  'model_name, host, status (loaded|loading|already_loaded), evicted, reason',
+);

@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { circuitValue, createMetrics } from '../../src/observability/metrics.ts';
+import type { FakeManager } from './fake-manager.ts';
+import { startFakeApp, type TestApp } from './harness.ts';
+
+describe('createMetrics', () => {
+  it('has its own registry: two instances do not collide', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.requestsTotal.inc({ model: 'm', outcome: 'success', task_type: 'general', urgency: 'interactive' });
+    expect(await a.render()).toContain(
+      'rmm_requests_total{model="m",outcome="success",task_type="general",urgency="interactive"} 1',
+    );
+    expect(await b.render()).not.toContain('model="m"');
+  });
+
+  it('caches one child per label set and counts through it', async () => {
+    const m = createMetrics();
+    const labels = { model: 'x', outcome: 'failure' };
+    expect(m.attemptsTotal.child(labels)).toBe(m.attemptsTotal.child({ ...labels }));
+    expect(m.attemptsTotal.child(labels)).not.toBe(m.attemptsTotal.child({ model: 'x', outcome: 'success' }));
+    for (let i = 0; i < 5; i++) m.attemptsTotal.inc(labels);
+    m.requestDuration.observe({ model: 'x', outcome: 'success' }, 0.003);
+    m.loadDuration.observe({ model: 'x' }, 35);
+    const text = await m.render();
+    expect(text).toContain('rmm_attempts_total{model="x",outcome="failure"} 5');
+    expect(text).toContain('rmm_request_duration_seconds_bucket{le="0.005",model="x",outcome="success"} 1');
+    expect(text).toContain('rmm_request_duration_seconds_bucket{le="0.0025",model="x",outcome="success"} 0');
+    expect(text).toContain('rmm_load_duration_seconds_bucket{le="45",model="x"} 1');
+    expect(text).toContain('rmm_load_duration_seconds_bucket{le="30",model="x"} 0');
+  });
+
+  it('maps circuit state names to 0/1/2', () => {
+    expect(circuitValue('closed', false)).toBe(0);
+    expect(circuitValue('halfOpen', false)).toBe(1);
+    expect(circuitValue('half-open', false)).toBe(1);
+    expect(circuitValue('open', true)).toBe(2);
+    expect(circuitValue('weird', true)).toBe(2);
+    expect(circuitValue('weird', false)).toBe(0);
+  });
+
+  it('default process metrics only when asked', async () => {
+    expect(await createMetrics().render()).not.toContain('process_cpu');
+    expect(await createMetrics({ defaultMetrics: true }).render()).toContain('rmm_process_cpu');
+  });
+});
+
+describe('GET /metrics', () => {
+  let t: TestApp<FakeManager>;
+  afterEach(async () => t?.close());
+
+  it('serves Prometheus text with state gauges refreshed from status and HTTP counts', async () => {
+    t = await startFakeApp();
+    t.manager.openCircuits.add('llama3.1:70b');
+    await t.app.inject({ url: '/api/tags' });
+    await t.app.inject({ url: '/api/nope' });
+    const res = await t.app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.body;
+    expect(text).toContain('rmm_circuit_state{model="llama3.1:70b",host="local"} 2');
+    expect(text).toContain('rmm_circuit_state{model="llama3.2:3b",host="local"} 0');
+    expect(text).toContain('rmm_model_state{model="llama3.2:3b",host="local",state="loaded"} 1');
+    expect(text).toContain(`rmm_vram_budget_bytes{host="local"} ${16 * 1024 ** 3}`);
+    expect(text).toContain(`rmm_vram_used_bytes{host="local"} ${2.5 * 1024 ** 3}`);
+    expect(text).toContain('rmm_http_requests_total{method="GET",route="/api/tags",status="200"} 1');
+    expect(text).toContain('rmm_http_requests_total{method="GET",route="unmatched",status="404"} 1');
+    // A state change replaces the old state's series instead of leaving it at 1.
+    await t.manager.preloadModel('tinyllama:latest');
+    const after = (await t.app.inject({ url: '/metrics' })).body;
+    expect(after).toContain('rmm_model_state{model="tinyllama:latest",host="local",state="loaded"} 1');
+    expect(after).not.toContain('rmm_model_state{model="tinyllama:latest",host="local",state="unloaded"}');
+  });
+});
+
+describe('probes and OpenAPI', () => {
+  let t: TestApp<FakeManager>;
+  afterEach(async () => t?.close());
+
+  it('/healthz is alive; /readyz follows manager.ready()', async () => {
+    t = await startFakeApp();
+    expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ ready: true, backend: 'simulated' });
+    t.manager.readyState = false;
+    const res = await t.app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('RMM_NOT_READY');
+  });
+
+  it('/openapi.json documents every route from the schemas it validates with', async () => {
+    t = await startFakeApp({ patch: { server: { api_key: 'a-long-enough-key' } } });
+    const doc = (
+      await t.app.inject({ url: '/openapi.json', headers: { authorization: 'Bearer a-long-enough-key' } })
+    ).json();
+    expect(doc.openapi).toBe('3.1.0');
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops as object).map((m) => `${m} ${path}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'post /api/echo/resilient/query',
+        'post /api/echo/query',
+        'get /api/echo/resilient/status',
+        'get /api/echo/resilient/models',
+        'post /api/echo/resilient/health',
+        'post /api/echo/resilient/preload',
+        'post /api/generate',
+        'post /api/chat',
+        'get /api/tags',
+        'get /api/ps',
+        'post /api/show',
+        'get /api/version',
+        'post /v1/chat/completions',
+        'get /v1/models',
+        'get /healthz',
+        'get /readyz',
+        'get /metrics',
+        'get /openapi.json',
+      ].sort(),
+    );
+    const query = doc.paths['/api/echo/resilient/query'].post;
+    const body = query.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(['query']);
+    expect(body.additionalProperties).toBe(false);
+    expect(body.properties.urgency.enum).toEqual(['interactive', 'background', 'batch']);
+    expect(query.responses['200'].content['application/json'].schema.properties.model_used).toEqual({
+      type: 'string',
+    });
+    expect(query.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+    const headers = doc.paths['/api/generate'].post.parameters.map(
+      (p: { name: string; in: string }) => `${p.in}:${p.name}`,
+    );
+    expect(headers).toEqual(['header:x-rmm-urgency', 'header:x-rmm-task-type']);
+    expect(
+      doc.paths['/v1/chat/completions'].post.responses['4XX'].content['application/json'].schema.properties
+        .error.properties.type,
+    ).toEqual({ type: 'string' });
+  });
+});
