@@ -110,7 +110,6 @@ export const modelMachine = setup({
     REQUEST_CANCELLED: { actions: 'endRequest' },
     REQUEST_FAILED: [{ guard: 'isMissingFailure', target: '.missing', actions: 'requestFailed' }, { actions: 'endRequest' }],
     LOAD_FAILED: { guard: 'isMissingFailure', target: '.missing', actions: 'stamp' },
-    PROBE_FAILED: { guard: 'isMissingFailure', target: '.missing', actions: 'stamp' },
     LOAD_SUCCEEDED: { actions: 'loadMeasured' },
     UNLOADED: { actions: 'noteUnloaded' },
     RECONCILED: { actions: 'residencyReported' },

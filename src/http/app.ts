@@ -107,7 +107,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     request.log.info(
       {
         method: request.method,
-        url: route,
+        route,
+        url: request.url.length > 200 ? `${request.url.slice(0, 200)}...` : request.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
@@ -125,7 +126,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.slice(0, 200);
-    const allowed = ['GET', 'POST'].filter((method) => app.hasRoute({ method, url: path }));
+    const allowed = ['GET', 'POST'].filter((method) => routeExists(app, method, path));
     const e = allowed.length
       ? new RmmError(
           'RMM_METHOD_NOT_ALLOWED',
@@ -148,6 +149,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registerOpsRoutes(app, deps, openapi.document);
   // Not made ready here: the caller may still add routes (they show up in /openapi.json too).
   return app;
+}
+
+function routeExists(app: FastifyInstance, method: string, url: string): boolean {
+  try {
+    return app.hasRoute({ method, url });
+  } catch {
+    // A path the router cannot even parse is simply not a route.
+    return false;
+  }
 }
 
 function makeLogger(opts: BuildAppOptions): FastifyBaseLogger | undefined {

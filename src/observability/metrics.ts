@@ -38,7 +38,7 @@ abstract class Handle<L extends string, C> {
       }
       node = next;
     }
-    const leaf = labels[names[last]!];
+    const leaf = last >= 0 ? labels[names[last]!] : '';
     let child = node.get(leaf) as C | undefined;
     if (child === undefined) {
       child = this.make(labels);
@@ -258,7 +258,8 @@ export function createMetrics(options: MetricsOptions = {}) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-const GB = 1024 ** 3;
+/** Sizes are decimal gigabytes throughout (the simulator and /api/ps byte counts use 1e9). */
+const GB = 1e9;
 
 function observeStatus(m: Metrics, status: StatusView): void {
   for (const c of status.circuits)

@@ -245,12 +245,12 @@ export class Fleet {
   }
 
   /** The host's VRAM ledger, derived from its model actors and the foreign models Ollama reported. */
-  ledger(hostName: string): HostLedger {
+  ledger(hostName: string, exclude?: string): HostLedger {
     const host = this.hosts()[hostName]!;
     const entries: Record<string, LedgerEntry> = {};
     const pinned = new Set(this.pinned());
     for (const view of this.list) {
-      if (view.host !== hostName) continue;
+      if (view.host !== hostName || view.model === exclude) continue;
       const loading = view.state === 'loading';
       if (!loading && !view.resident) continue;
       const ctx = this.context(view.id)!;
@@ -258,7 +258,7 @@ export class Fleet {
         sizeGb: view.sizeGb,
         sizeVramGb: ctx.sizeVramGb ?? Math.min(view.sizeGb, host.budgetGb),
         status: loading ? 'loading' : 'loaded',
-        inFlight: view.inFlight,
+        inFlight: view.inFlight + (this.holds.get(view.id) ?? 0),
         pinned: pinned.has(view.id),
         lastUsed: ctx.lastUsed ?? ctx.loadedAt ?? 0,
         loadSeconds: view.loadMs / 1000,
@@ -277,6 +277,24 @@ export class Fleet {
       };
     }
     return { ...createLedger(host.budgetGb, host.maxLoadedModels), entries };
+  }
+
+  private readonly holds = new Map<string, number>();
+
+  /**
+   * Marks a model busy for work the actor does not count as a request (a probe), so it is not evicted
+   * under it. Returns the release.
+   */
+  hold(id: string): () => void {
+    this.holds.set(id, (this.holds.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(id) ?? 1) - 1;
+      if (left > 0) this.holds.set(id, left);
+      else this.holds.delete(id);
+    };
   }
 
   /** Resolves at the next model snapshot change (or after `ms`), for code that waits on the fleet. */

@@ -76,6 +76,7 @@ export class Prober {
     if (!view.resident) {
       entry = await this.checkExists(id, backend, started, timeoutMs);
     } else {
+      const release = this.fleet.hold(id);
       try {
         const { text } = await backend.infer({
           kind: 'generate',
@@ -94,6 +95,8 @@ export class Prober {
         const c = classifyError(cause, phase);
         this.fleet.send(id, { type: 'PROBE_FAILED', errorClass: c.class, reason: c.reason, countsAgainstCircuit: c.countsAgainstCircuit, missing: c.missing });
         entry = { at: this.clock.now(), healthy: false, latencyMs: null, detail: `probe failed: ${c.reason} (${c.message})` };
+      } finally {
+        release();
       }
     }
     this.cache.set(id, entry);

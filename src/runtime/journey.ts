@@ -172,6 +172,10 @@ async function tryModel(
   const backend = deps.backends.get(attempt.host)!;
   for (let retry = 0; ; retry++) {
     const attemptStart = clock.now();
+    deps.retryBudget.recordRequest(attemptStart);
+    // Started before any wait for a load or a slot: the model counts as busy from now on, so it is never
+    // chosen as an eviction victim while this request waits for it, and queue estimates see the request.
+    fleet.send(attempt.id, { type: 'REQUEST_STARTED' }, requestId);
     if (attempt.needsLoad || !fleet.view(attempt.id)?.resident) {
       // With other candidates behind it, a load may take half the time left (or its own estimate with
       // slack), so a load slower than predicted still leaves the fallback time to answer.
@@ -181,14 +185,14 @@ async function tryModel(
         : ctx.deadline;
       const loaded = await waitForLoad(deps, attempt, waitUntil, requestId, request.signal);
       if (loaded !== true) {
+        // The load's own outcome is reported by the loader; this request just stops waiting for it.
+        fleet.send(attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
         ctx.details.push({ ...base(attempt, attemptStart, clock, retry), outcome: 'skipped', error: loaded });
         return { kind: 'next' };
       }
     }
     const remaining = ctx.deadline - clock.now();
     const timeoutMs = ctx.othersLeft ? Math.max(remaining * ATTEMPT_SHARE, Math.min(remaining, attempt.expectedMs * 4)) : remaining;
-    deps.retryBudget.recordRequest(attemptStart);
-    fleet.send(attempt.id, { type: 'REQUEST_STARTED' }, requestId);
     let release: (() => void) | undefined;
     try {
       release = await acquire(deps, attempt.id, timeoutMs, request.signal);

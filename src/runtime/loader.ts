@@ -42,23 +42,23 @@ export class Loader {
   }
 
   /** Resolves once the model is in memory; shares a load already under way. */
-  ensureLoaded(id: string, why: string, requestId?: string): Promise<LoadOutcome> {
+  ensureLoaded(id: string, why: string, requestId?: string, options: { evict?: boolean } = {}): Promise<LoadOutcome> {
     const view = this.fleet.view(id);
     if (!view) return Promise.reject(new RmmError('RMM_UNKNOWN_MODEL', `no model actor ${id}`));
     if (view.resident && view.state !== 'open') return Promise.resolve({ evicted: [], alreadyLoaded: true });
     const running = this.inProgress.get(id);
     if (running) return running;
-    const load = this.load(id, why, requestId).finally(() => this.inProgress.delete(id));
+    const load = this.load(id, why, requestId, options.evict ?? true).finally(() => this.inProgress.delete(id));
     this.inProgress.set(id, load);
     // Nobody may be waiting (a background load): its failure is recorded, not thrown into the void.
     load.catch(() => {});
     return load;
   }
 
-  private async load(id: string, why: string, requestId?: string): Promise<LoadOutcome> {
+  private async load(id: string, why: string, requestId: string | undefined, mayEvict: boolean): Promise<LoadOutcome> {
     const view = this.fleet.view(id)!;
     const backend = this.backends.get(view.host)!;
-    const evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId));
+    const evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, mayEvict));
     const started = this.clock.now();
     this.decisions.record('load', `loading ${view.model} on ${view.host} (${why})`, { model: view.model, host: view.host }, requestId);
     const timeoutMs = this.config.load.timeout_s * 1000;
@@ -84,13 +84,17 @@ export class Loader {
   }
 
   /** Evicts what the plan says, waiting while the only possible victims are busy; returns the victims. */
-  private async makeRoom(id: string, why: string, requestId?: string): Promise<string[]> {
+  private async makeRoom(id: string, why: string, requestId: string | undefined, mayEvict: boolean): Promise<string[]> {
     const view = this.fleet.view(id)!;
     const deadline = this.clock.now() + this.config.load.timeout_s * 1000;
     const evicted: string[] = [];
     for (;;) {
-      const plan = planLoad(this.fleet.ledger(view.host), view.model, view.sizeGb, this.fleet.planOptions());
+      // The model itself may already show as loading (a request that started on it): plan without it.
+      const plan = planLoad(this.fleet.ledger(view.host, view.model), view.model, view.sizeGb, this.fleet.planOptions());
       if (plan.action === 'none') break;
+      if (!mayEvict && (plan.action === 'load' || plan.action === 'partial_offload') && plan.evict.length > 0) {
+        throw new RmmError('RMM_NO_MODEL_AVAILABLE', `${view.model} no longer fits without evicting; not loading it`);
+      }
       if (plan.action === 'refuse') {
         throw new RmmError('RMM_NO_MODEL_AVAILABLE', `cannot load ${view.model} on ${view.host}: ${plan.reason}`);
       }
@@ -124,7 +128,7 @@ export class Loader {
       if (!view || view.resident || view.state === 'loading' || !view.acceptsTraffic || this.inProgress.has(id)) continue;
       const plan = planLoad(this.fleet.ledger(view.host), view.model, view.sizeGb, this.fleet.planOptions());
       if (plan.action === 'load' && plan.evict.length === 0) {
-        this.ensureLoaded(id, 'warm set back after being displaced').catch(() => {});
+        this.ensureLoaded(id, 'warm set back after being displaced', undefined, { evict: false }).catch(() => {});
       }
     }
   }

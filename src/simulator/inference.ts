@@ -3,7 +3,7 @@ import type { RequestContext } from './context.ts';
 import { drawGenerationFaults, type GenerationFaults, generate } from './generation.ts';
 import { QUEUE_FULL, RUNNER_ERROR } from './ollama-errors.ts';
 import type { Runner } from './runner.ts';
-import { CancelledError, SchedulerError } from './scheduler.ts';
+import { CancelledError, SchedulerError } from './scheduler-errors.ts';
 import { type DoneReason, garble, planText } from './text.ts';
 
 /**
@@ -60,7 +60,10 @@ export interface CompletionPlan {
   loadOnly: boolean;
 }
 
-/** Faults a request meets before it reaches the scheduler. Returns true when the request was answered. */
+/**
+ * Faults a request meets before it reaches the scheduler. undefined: the request was answered with an
+ * error; otherwise an http_500 with after_tokens, if drawn, to be raised mid-generation.
+ */
 function frontFaults(
   ctx: RequestContext,
   model: string,

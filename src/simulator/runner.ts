@@ -1,5 +1,6 @@
 import type { CatalogModel } from './catalog.ts';
 import { offloadSlowdown } from './eviction.ts';
+import { CancelledError } from './scheduler-errors.ts';
 
 /** A request waiting for one of a runner's num_parallel slots. */
 export interface SlotWaiter {
@@ -41,6 +42,47 @@ export class Runner {
 
   get name(): string {
     return this.model.name;
+  }
+
+  /** Resolves once one of `limit` slots is free (FIFO); rejects with CancelledError when `signal` aborts. */
+  takeSlot(limit: number, signal: AbortSignal): Promise<void> {
+    if (this.active < limit && this.slotWaiters.length === 0) {
+      this.active++;
+      return Promise.resolve();
+    }
+    if (signal.aborted) return Promise.reject(new CancelledError('request cancelled'));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        this.slotWaiters = this.slotWaiters.filter((w) => w !== waiter);
+        reject(new CancelledError('request cancelled'));
+      };
+      const waiter: SlotWaiter = {
+        settled: false,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.slotWaiters.push(waiter);
+    });
+  }
+
+  /** Frees a slot and hands it to the longest waiter. */
+  releaseSlot(): void {
+    this.active--;
+    const next = this.slotWaiters.shift();
+    if (next) {
+      next.settled = true;
+      this.active++;
+      next.resolve();
+    }
   }
 
   /** The load finished, failed or was abandoned: whoever waits on `loaded` may look again. */

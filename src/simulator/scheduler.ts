@@ -5,23 +5,9 @@ import { FOREVER_MS } from './duration.ts';
 import { chooseVictim, fitOnGpu } from './eviction.ts';
 import { loadTimeoutText, outOfMemoryText, QUEUE_FULL } from './ollama-errors.ts';
 import { Runner } from './runner.ts';
+import { CancelledError, SchedulerError } from './scheduler-errors.ts';
 import { localTimestamp, utcTimestamp } from './time-format.ts';
 import type { SimModelState } from './types.ts';
-
-/** A scheduling failure Ollama reports with an HTTP status (503 queue full, 500 OOM or load timeout). */
-export class SchedulerError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The request went away (client disconnect) or the host restarted under it. */
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
-}
 
 export interface HostLimits {
   budgetBytes: number;
@@ -113,42 +99,11 @@ export class Scheduler {
 
   /** Waits for one of the runner's num_parallel slots. */
   takeSlot(runner: Runner, signal: AbortSignal): Promise<void> {
-    if (runner.active < this.limits.numParallel && runner.slotWaiters.length === 0) {
-      runner.active++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        if (waiter.settled) return;
-        waiter.settled = true;
-        runner.slotWaiters = runner.slotWaiters.filter((w) => w !== waiter);
-        reject(new CancelledError('request cancelled'));
-      };
-      const waiter = {
-        settled: false,
-        resolve: () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (err: Error) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      };
-      if (signal.aborted) return reject(new CancelledError('request cancelled'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      runner.slotWaiters.push(waiter);
-    });
+    return runner.takeSlot(this.limits.numParallel, signal);
   }
 
   releaseSlot(runner: Runner): void {
-    runner.active--;
-    const next = runner.slotWaiters.shift();
-    if (next) {
-      next.settled = true;
-      runner.active++;
-      next.resolve();
-    }
+    runner.releaseSlot();
   }
 
   /**

@@ -35,6 +35,11 @@ function managerFactory(): Promise<ManagerFactory> {
   return chosen;
 }
 
+/** True when the contract suites run over the fake (no RMM_HTTP_MANAGER_FACTORY given). */
+export function usingFakeManager(): boolean {
+  return !process.env['RMM_HTTP_MANAGER_FACTORY'];
+}
+
 export type ConfigPatch = Parameters<typeof scaledConfig>[1];
 
 export interface TestApp<M extends Manager = Manager> {

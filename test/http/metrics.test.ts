@@ -30,6 +30,22 @@ describe('createMetrics', () => {
     expect(text).toContain('rmm_load_duration_seconds_bucket{le="30",model="x"} 0');
   });
 
+  it('counts accumulated between scrapes are moved once, never twice', async () => {
+    const m = createMetrics();
+    const labels = { model: 'x' };
+    m.retriesTotal.inc(labels, 2);
+    expect(await m.render()).toContain('rmm_retries_total{model="x"} 2');
+    expect(await m.render()).toContain('rmm_retries_total{model="x"} 2');
+    m.retriesTotal.child(labels).inc(3);
+    expect(await m.render()).toContain('rmm_retries_total{model="x"} 5');
+    m.inFlight.inc({ model: 'x' }, 4);
+    m.inFlight.dec({ model: 'x' });
+    expect(await m.render()).toContain('rmm_in_flight{model="x"} 3');
+    // A series exists from its first use, at 0, so rate() has a starting point.
+    m.evictionsTotal.child({ model: 'y', reason: 'room' });
+    expect(await m.render()).toContain('rmm_evictions_total{model="y",reason="room"} 0');
+  });
+
   it('maps circuit state names to 0/1/2', () => {
     expect(circuitValue('closed', false)).toBe(0);
     expect(circuitValue('halfOpen', false)).toBe(1);
@@ -61,8 +77,8 @@ describe('GET /metrics', () => {
     expect(text).toContain('rmm_circuit_state{model="llama3.1:70b",host="local"} 2');
     expect(text).toContain('rmm_circuit_state{model="llama3.2:3b",host="local"} 0');
     expect(text).toContain('rmm_model_state{model="llama3.2:3b",host="local",state="loaded"} 1');
-    expect(text).toContain(`rmm_vram_budget_bytes{host="local"} ${16 * 1024 ** 3}`);
-    expect(text).toContain(`rmm_vram_used_bytes{host="local"} ${2.5 * 1024 ** 3}`);
+    expect(text).toContain(`rmm_vram_budget_bytes{host="local"} ${16e9}`);
+    expect(text).toContain(`rmm_vram_used_bytes{host="local"} ${2.5e9}`);
     expect(text).toContain('rmm_http_requests_total{method="GET",route="/api/tags",status="200"} 1');
     expect(text).toContain('rmm_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     // A state change replaces the old state's series instead of leaving it at 1.

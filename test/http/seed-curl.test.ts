@@ -1,7 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from './harness.ts';
+import type { FakeManager } from './fake-manager.ts';
+import { startApp, type TestApp, usingFakeManager } from './harness.ts';
 import { SEED_EXAMPLES } from './seed-examples.ts';
 
 function has(tool: string): boolean {
@@ -93,11 +94,22 @@ describe.skipIf(!haveCurl || !haveJq)("the seed document's curl + jq examples, a
     expect(out.total_models).toBe(status.models.length);
     expect(out.total_models).toBeGreaterThan(0);
     expect(Array.isArray(out.loaded_models)).toBe(true);
+    const ids = status.models.map((m: { id: string }) => m.id);
+    for (const id of out.loaded_models) expect(ids).toContain(id);
+    for (const c of out.circuit_problems) expect(c.available).toBe(false);
+    // The real manager's states move between two reads (background loads finish); the fake's do not.
+    if (!usingFakeManager()) return;
     const loadedIds = status.models
       .filter((m: { state: string }) => m.state === 'loaded')
       .map((m: { id: string }) => m.id);
     expect(out.loaded_models).toEqual(loadedIds);
+    expect(out.loaded_models.length).toBeGreaterThan(0);
+    // Nothing is broken until we break it.
     expect(out.circuit_problems).toEqual([]);
+    (t.manager as FakeManager).openCircuits.add('llama3.1:70b');
+    const broken = JSON.parse(await run(SEED_EXAMPLES.dashboard, port));
+    expect(broken.circuit_problems.map((c: { model: string }) => c.model)).toEqual(['llama3.1:70b']);
+    (t.manager as FakeManager).openCircuits.clear();
   });
 
   it('live testing query', async () => {

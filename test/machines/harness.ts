@@ -60,55 +60,71 @@ export const fail = (
   extra: { missing?: boolean; latencyMs?: number; countsAgainstCircuit?: boolean } = {},
 ): ModelEvent => ({ type, now, errorClass, reason, ...extra });
 
+export interface LabelledEvent {
+  /** Stable name of the kind of event, so a path can be replayed against another snapshot's clock. */
+  label: string;
+  event: ModelEvent;
+}
+
 /**
  * Representative events for a snapshot: every event type, with each guard's both sides reachable
  * (fast and slow, counted and not, missing, due and early deadlines, fresh and stale /api/ps samples).
  * Time moves 1 ms per step, far below every timeout, so "early" stays early.
  */
-export function eventsFor(c: ModelContext, slowMs = c.circuit.slowCallMs): ModelEvent[] {
+export function labelledEventsFor(c: ModelContext, slowMs = c.circuit.slowCallMs): LabelledEvent[] {
   const now = c.now + 1;
-  const ev: ModelEvent[] = [
-    { type: 'LOAD_REQUESTED', now },
-    { type: 'LOAD_SUCCEEDED', now, durationMs: 40, sizeVramGb: 2 },
-    fail('LOAD_FAILED', now, 'TRANSIENT', 'load_timeout'),
-    fail('LOAD_FAILED', now, 'FATAL', 'oom'),
-    fail('LOAD_FAILED', now, 'CANCELLED', 'cancelled'),
-    fail('LOAD_FAILED', now, 'FATAL', 'model_not_found', { missing: true }),
-    { type: 'UNLOAD_REQUESTED', now },
-    { type: 'UNLOADED', now },
-    { type: 'REQUEST_SUCCEEDED', now, latencyMs: 5 },
-    { type: 'REQUEST_SUCCEEDED', now, latencyMs: slowMs },
-    fail('REQUEST_FAILED', now, 'TRANSIENT', 'timeout'),
-    fail('REQUEST_FAILED', now, 'DEGRADED', 'server_error', { latencyMs: slowMs }),
-    fail('REQUEST_FAILED', now, 'FATAL', 'oom'),
-    fail('REQUEST_FAILED', now, 'CLIENT', 'bad_request'),
-    fail('REQUEST_FAILED', now, 'FATAL', 'model_not_found', { missing: true }),
-    { type: 'REQUEST_CANCELLED', now },
-    { type: 'PROBE_SUCCEEDED', now, latencyMs: 5 },
-    { type: 'PROBE_SUCCEEDED', now, latencyMs: slowMs },
-    fail('PROBE_FAILED', now, 'TRANSIENT', 'timeout'),
-    fail('PROBE_FAILED', now, 'FATAL', 'oom'),
-    fail('PROBE_FAILED', now, 'CANCELLED', 'cancelled'),
-    fail('PROBE_FAILED', now, 'FATAL', 'model_not_found', { missing: true }),
-    { type: 'RECONCILED', now, loaded: true, sizeVramGb: 2, expiresAt: now + 300_000 },
-    { type: 'RECONCILED', now, loaded: false },
-    { type: 'MODEL_MISSING', now },
-    { type: 'MODEL_FOUND', now },
-    { type: 'RESTORED', now },
+  const ev: Array<[string, ModelEvent]> = [
+    ['load', { type: 'LOAD_REQUESTED', now }],
+    ['loaded', { type: 'LOAD_SUCCEEDED', now, durationMs: 40, sizeVramGb: 2 }],
+    ['load-timeout', fail('LOAD_FAILED', now, 'TRANSIENT', 'load_timeout')],
+    ['load-oom', fail('LOAD_FAILED', now, 'FATAL', 'oom')],
+    ['load-cancelled', fail('LOAD_FAILED', now, 'CANCELLED', 'cancelled')],
+    ['load-404', fail('LOAD_FAILED', now, 'FATAL', 'model_not_found', { missing: true })],
+    ['unload', { type: 'UNLOAD_REQUESTED', now }],
+    ['unloaded', { type: 'UNLOADED', now }],
+    ['ok', { type: 'REQUEST_SUCCEEDED', now, latencyMs: 5 }],
+    ['ok-slow', { type: 'REQUEST_SUCCEEDED', now, latencyMs: slowMs }],
+    ['fail-transient', fail('REQUEST_FAILED', now, 'TRANSIENT', 'timeout')],
+    ['fail-degraded-slow', fail('REQUEST_FAILED', now, 'DEGRADED', 'server_error', { latencyMs: slowMs })],
+    ['fail-fatal', fail('REQUEST_FAILED', now, 'FATAL', 'oom')],
+    ['fail-client', fail('REQUEST_FAILED', now, 'CLIENT', 'bad_request')],
+    ['fail-404', fail('REQUEST_FAILED', now, 'FATAL', 'model_not_found', { missing: true })],
+    ['cancel', { type: 'REQUEST_CANCELLED', now }],
+    ['probe-ok', { type: 'PROBE_SUCCEEDED', now, latencyMs: 5 }],
+    ['probe-slow', { type: 'PROBE_SUCCEEDED', now, latencyMs: slowMs }],
+    ['probe-fail', fail('PROBE_FAILED', now, 'TRANSIENT', 'timeout')],
+    ['probe-fatal', fail('PROBE_FAILED', now, 'FATAL', 'oom')],
+    ['probe-cancelled', fail('PROBE_FAILED', now, 'CANCELLED', 'cancelled')],
+    ['probe-404', fail('PROBE_FAILED', now, 'FATAL', 'model_not_found', { missing: true })],
+    ['ps-loaded', { type: 'RECONCILED', now, loaded: true, sizeVramGb: 2, expiresAt: now + 300_000 }],
+    ['ps-gone', { type: 'RECONCILED', now, loaded: false }],
+    ['tags-missing', { type: 'MODEL_MISSING', now }],
+    ['tags-found', { type: 'MODEL_FOUND', now }],
+    ['restored', { type: 'RESTORED', now }],
+    ['start', { type: 'REQUEST_STARTED', now }],
   ];
-  if (c.inFlight < 2) ev.push({ type: 'REQUEST_STARTED', now });
-  if (c.loadedAt !== null) ev.push({ type: 'RECONCILED', now, loaded: false, sampledAt: c.loadedAt - 1 });
-  for (const at of [c.loadDeadline, c.openUntil, c.degradedUntil]) {
+  if (c.loadedAt !== null) ev.push(['ps-gone-stale', { type: 'RECONCILED', now, loaded: false, sampledAt: c.loadedAt - 1 }]);
+  const deadlines: Array<[string, number | null]> = [
+    ['load', c.loadDeadline],
+    ['open', c.openUntil],
+    ['degraded', c.degradedUntil],
+  ];
+  for (const [name, at] of deadlines) {
     if (at === null) continue;
-    ev.push({ type: 'DEADLINE_REACHED', now: Math.max(now, at), at });
-    if (at > now) ev.push({ type: 'DEADLINE_REACHED', now, at });
+    ev.push([`deadline-${name}-due`, { type: 'DEADLINE_REACHED', now: Math.max(now, at), at }]);
+    if (at > now) ev.push([`deadline-${name}-early`, { type: 'DEADLINE_REACHED', now, at }]);
   }
   if (c.openUntil !== null) {
     const due = Math.max(now, c.openUntil);
-    ev.push({ type: 'REQUEST_STARTED', now: due }, { type: 'PROBE_SUCCEEDED', now: due, latencyMs: 5 });
-    ev.push(fail('PROBE_FAILED', due, 'TRANSIENT', 'timeout'));
+    ev.push(['start-due', { type: 'REQUEST_STARTED', now: due }]);
+    ev.push(['probe-ok-due', { type: 'PROBE_SUCCEEDED', now: due, latencyMs: 5 }]);
+    ev.push(['probe-fail-due', fail('PROBE_FAILED', due, 'TRANSIENT', 'timeout')]);
   }
-  return ev;
+  return ev.map(([label, event]) => ({ label, event }));
+}
+
+export function eventsFor(c: ModelContext): ModelEvent[] {
+  return labelledEventsFor(c).map((l) => l.event);
 }
 
 /** What must hold after every event, in every state. Returns the broken rule, or null. */

@@ -58,7 +58,14 @@ function localSuffix(): string {
   return `${offset > 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-const METRICS = ['total_duration', 'load_duration', 'prompt_eval_count', 'prompt_eval_duration', 'eval_count', 'eval_duration'];
+const METRICS = [
+  'total_duration',
+  'load_duration',
+  'prompt_eval_count',
+  'prompt_eval_duration',
+  'eval_count',
+  'eval_duration',
+];
 
 let sim: Sim;
 beforeAll(async () => {
@@ -118,12 +125,21 @@ describe('list (/api/tags) and show', () => {
 
   it('show: licence, modelfile, parameters, template, details, model_info, capabilities', async () => {
     const shown = await sim.ollama.show({ model: 'deepseek-r1:1b' });
-    for (const key of ['license', 'modelfile', 'parameters', 'template', 'details', 'model_info', 'capabilities']) {
+    for (const key of [
+      'license',
+      'modelfile',
+      'parameters',
+      'template',
+      'details',
+      'model_info',
+      'capabilities',
+    ]) {
       expect(shown).toHaveProperty(key);
     }
     expect(shown.capabilities).toContain('completion');
     expect(shown.capabilities).toContain('thinking');
-    expect(shown.model_info['general.architecture']).toBe('llama');
+    // The client types model_info as a Map; on the wire it is a plain object.
+    expect((shown.model_info as unknown as Record<string, unknown>)['general.architecture']).toBe('llama');
     // Legacy `name` works too.
     const legacy = await (await sim.post('/api/show', { name: 'alpha:1b' })).json();
     expect(legacy.details.family).toBe('llama');
@@ -133,7 +149,11 @@ describe('list (/api/tags) and show', () => {
     const none = await rejectionOf(sim.ollama.show({ model: '' }));
     expect(none).toMatchObject({ name: 'ResponseError', status_code: 400, error: 'model is required' });
     const unknown = await rejectionOf(sim.ollama.show({ model: 'nope:7b' }));
-    expect(unknown).toMatchObject({ name: 'ResponseError', status_code: 404, error: "model 'nope:7b' not found" });
+    expect(unknown).toMatchObject({
+      name: 'ResponseError',
+      status_code: 404,
+      error: "model 'nope:7b' not found",
+    });
   });
 });
 
@@ -143,7 +163,7 @@ describe('generate', () => {
     expect(r.model).toBe('alpha:1b');
     expect(r.done).toBe(true);
     expect(r.done_reason).toBe('stop');
-    expect(r.response.length).toBeGreaterThan(0);
+    expect(r.response?.length).toBeGreaterThan(0);
     expect(Array.isArray(r.context)).toBe(true);
     for (const key of METRICS) {
       const v = (r as unknown as Record<string, number>)[key];
@@ -173,7 +193,12 @@ describe('generate', () => {
   });
 
   it('generate: num_predict caps the output with done_reason "length"; raw mode omits context', async () => {
-    const r = await sim.ollama.generate({ model: 'alpha:1b', prompt: 'Count.', options: { num_predict: 5 }, raw: true });
+    const r = await sim.ollama.generate({
+      model: 'alpha:1b',
+      prompt: 'Count.',
+      options: { num_predict: 5 },
+      raw: true,
+    });
     expect(r.eval_count).toBe(5);
     expect(r.done_reason).toBe('length');
     expect(r).not.toHaveProperty('context');
@@ -186,7 +211,7 @@ describe('generate', () => {
     expect(a.response).toBe(b.response);
     expect(c.response).not.toBe(a.response);
     const probe = await sim.ollama.generate({ model: 'alpha:1b', prompt: 'What is 17 + 25?' });
-    expect(probe.response.startsWith('42')).toBe(true);
+    expect(probe.response).toMatch(/^42\b/);
   });
 
   it('client: streaming with for await, then abort() ends it with an AbortError', async () => {
@@ -195,7 +220,7 @@ describe('generate', () => {
     const err = await rejectionOf(
       (async () => {
         for await (const part of stream) {
-          seen.push(part.response);
+          seen.push(part.response ?? '');
           if (seen.length === 2) sim.ollama.abort();
         }
       })(),
@@ -223,8 +248,25 @@ describe('chat', () => {
     expect(last.eval_count).toBe(parts.length - 1);
   });
 
+  it('chat streams NDJSON when `stream` is absent', async () => {
+    const res = await sim.post('/api/chat', {
+      model: 'alpha:1b',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const lines = ndjson(await res.text());
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines[lines.length - 1]).toMatchObject({
+      done: true,
+      message: { role: 'assistant', content: '' },
+    });
+  });
+
   it('chat (stream:false): joined content', async () => {
-    const r = await sim.ollama.chat({ model: 'alpha:1b', messages: [{ role: 'user', content: 'What is 100 + 1?' }] });
+    const r = await sim.ollama.chat({
+      model: 'alpha:1b',
+      messages: [{ role: 'user', content: 'What is 100 + 1?' }],
+    });
     expect(r.message.role).toBe('assistant');
     expect(r.message.content.startsWith('101')).toBe(true);
     expect(r.done).toBe(true);
@@ -239,7 +281,11 @@ describe('load-only, unload and keep_alive', () => {
     expect(gen.created_at).toMatch(UTC);
 
     const chat = await (await sim.post('/api/chat', { model: 'beta:1b', messages: [] })).json();
-    expect(chat).toMatchObject({ message: { role: 'assistant', content: '' }, done: true, done_reason: 'load' });
+    expect(chat).toMatchObject({
+      message: { role: 'assistant', content: '' },
+      done: true,
+      done_reason: 'load',
+    });
     for (const key of METRICS) expect(chat).not.toHaveProperty(key);
     expect((await sim.ollama.ps()).models.map((m) => m.name)).toContain('beta:1b');
   });
@@ -256,9 +302,13 @@ describe('load-only, unload and keep_alive', () => {
     expect(unknown).toMatchObject({ status_code: 404, error: "model 'ghost:1b' not found" });
   });
 
-  it('keep_alive: a unitless string is 400 with Go\'s message; negative means forever (~292 years)', async () => {
+  it("keep_alive: a unitless string is 400 with Go's message; negative means forever (~292 years)", async () => {
     const bad = await rejectionOf(sim.ollama.generate({ model: 'alpha:1b', prompt: '', keep_alive: '30' }));
-    expect(bad).toMatchObject({ name: 'ResponseError', status_code: 400, error: 'time: missing unit in duration "30"' });
+    expect(bad).toMatchObject({
+      name: 'ResponseError',
+      status_code: 400,
+      error: 'time: missing unit in duration "30"',
+    });
     await sim.ollama.generate({ model: 'alpha:1b', prompt: '', keep_alive: -1 });
     const ps = await sim.ollama.ps();
     const alpha = ps.models.find((m) => m.name === 'alpha:1b')!;
@@ -290,9 +340,13 @@ describe('ps and timestamps', () => {
 });
 
 describe('errors', () => {
-  it('errors: unknown model → ResponseError 404 `model \'NAME\' not found` with a JSON body', async () => {
+  it("errors: unknown model → ResponseError 404 `model 'NAME' not found` with a JSON body", async () => {
     const err = await rejectionOf(sim.ollama.generate({ model: 'llama9:404b', prompt: 'hi' }));
-    expect(err).toMatchObject({ name: 'ResponseError', status_code: 404, error: "model 'llama9:404b' not found" });
+    expect(err).toMatchObject({
+      name: 'ResponseError',
+      status_code: 404,
+      error: "model 'llama9:404b' not found",
+    });
     const raw = await sim.post('/api/chat', { model: 'nope', messages: [{ role: 'user', content: 'x' }] });
     expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await raw.json()).toEqual({ error: "model 'nope' not found" });
@@ -310,7 +364,9 @@ describe('errors', () => {
     const bad = await sim.post('/api/generate', '{"model": "alpha:1b",');
     expect(await bad.json()).toEqual({ error: 'unexpected EOF' });
     const worse = await sim.post('/api/chat', '{model: 1}');
-    expect(await worse.json()).toEqual({ error: "invalid character 'm' looking for beginning of object key string" });
+    expect(await worse.json()).toEqual({
+      error: "invalid character 'm' looking for beginning of object key string",
+    });
     const typed = await sim.post('/api/generate', { model: 'alpha:1b', prompt: 5 });
     expect(typed.status).toBe(400);
     expect(await typed.json()).toEqual({
@@ -326,14 +382,24 @@ describe('errors', () => {
   });
 
   it('errors: truncate false with an input longer than the context → 400', async () => {
-    const err = await rejectionOf(
-      sim.ollama.generate({ model: 'alpha:1b', prompt: 'x'.repeat(400), truncate: false, options: { num_ctx: 16 } }),
-    );
-    expect(err).toMatchObject({ status_code: 400, error: 'the input length exceeds the context length' });
+    // The client's types do not know `truncate` yet, so this goes over raw HTTP.
+    const res = await sim.post('/api/generate', {
+      model: 'alpha:1b',
+      prompt: 'x'.repeat(400),
+      truncate: false,
+      options: { num_ctx: 16 },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'the input length exceeds the context length' });
   });
 
   it('errors: after the stream started, one {"error"} line on the 200, then the stream closes', async () => {
-    const id = sim.handle.faults.add({ kind: 'http_500', model: 'alpha:1b', after_tokens: 2, message: 'runner died' });
+    const id = sim.handle.faults.add({
+      kind: 'http_500',
+      model: 'alpha:1b',
+      after_tokens: 2,
+      message: 'runner died',
+    });
     try {
       const res = await sim.post('/api/generate', { model: 'alpha:1b', prompt: 'x' });
       expect(res.status).toBe(200);
@@ -342,9 +408,21 @@ describe('errors', () => {
       expect(lines[2]).toEqual({ error: 'runner died' });
       // The client turns that line into a plain Error carrying the message.
       sim.handle.faults.remove(id);
-      sim.handle.faults.add({ kind: 'http_500', model: 'alpha:1b', after_tokens: 1, message: 'runner died', count: 1 });
+      sim.handle.faults.add({
+        kind: 'http_500',
+        model: 'alpha:1b',
+        after_tokens: 1,
+        message: 'runner died',
+        count: 1,
+      });
       const stream = await sim.ollama.generate({ model: 'alpha:1b', prompt: 'x', stream: true });
-      const err = await rejectionOf((async () => { for await (const _ of stream) { /* drain */ } })());
+      const err = await rejectionOf(
+        (async () => {
+          for await (const _ of stream) {
+            /* drain */
+          }
+        })(),
+      );
       expect(err.name).toBe('Error');
       expect(err.message).toBe('runner died');
     } finally {
@@ -363,7 +441,12 @@ describe('pull, delete, embed', () => {
       if (part.status.startsWith('pulling ') && part.status !== 'pulling manifest') layer = part as never;
     }
     expect(statuses[0]).toBe('pulling manifest');
-    expect(statuses.slice(-4)).toEqual(['verifying sha256 digest', 'writing manifest', 'removing unused layers', 'success']);
+    expect(statuses.slice(-4)).toEqual([
+      'verifying sha256 digest',
+      'writing manifest',
+      'removing unused layers',
+      'success',
+    ]);
     expect(layer?.['status']).toMatch(/^pulling [0-9a-f]{12}$/);
     expect(layer).toMatchObject({ total: 2e9, completed: 2e9 });
     expect(String(layer?.['digest'])).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -381,7 +464,10 @@ describe('pull, delete, embed', () => {
 
   it('delete: 200 with an empty body, then 404; a running copy stays loaded; pull brings it back', async () => {
     await sim.ollama.generate({ model: 'beta:1b', prompt: '' });
-    const res = await fetch(`${sim.url}/api/delete`, { method: 'DELETE', body: JSON.stringify({ model: 'beta:1b' }) });
+    const res = await fetch(`${sim.url}/api/delete`, {
+      method: 'DELETE',
+      body: JSON.stringify({ model: 'beta:1b' }),
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
     expect((await sim.ollama.list()).models.map((m) => m.name)).not.toContain('beta:1b');
@@ -415,7 +501,11 @@ describe('openai', () => {
     });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = await res.json();
-    expect(body).toMatchObject({ object: 'chat.completion', model: 'alpha:1b', system_fingerprint: 'fp_ollama' });
+    expect(body).toMatchObject({
+      object: 'chat.completion',
+      model: 'alpha:1b',
+      system_fingerprint: 'fp_ollama',
+    });
     expect(body.id).toMatch(/^chatcmpl-\d+$/);
     expect(body.choices[0].message.role).toBe('assistant');
     expect(body.choices[0].message.content.startsWith('2')).toBe(true);
@@ -448,7 +538,10 @@ describe('openai', () => {
   });
 
   it('openai errors: {"error":{message,type,param,code}} with invalid_request_error / not_found_error', async () => {
-    const missing = await sim.post('/v1/chat/completions', { model: 'nope:1b', messages: [{ role: 'user', content: 'x' }] });
+    const missing = await sim.post('/v1/chat/completions', {
+      model: 'nope:1b',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({
       error: { message: "model 'nope:1b' not found", type: 'not_found_error', param: null, code: null },
@@ -457,7 +550,10 @@ describe('openai', () => {
     expect(empty.status).toBe(400);
     expect((await empty.json()).error.type).toBe('invalid_request_error');
     const id = sim.handle.faults.add({ kind: 'http_500', model: 'alpha:1b', count: 1 });
-    const broken = await sim.post('/v1/chat/completions', { model: 'alpha:1b', messages: [{ role: 'user', content: 'x' }] });
+    const broken = await sim.post('/v1/chat/completions', {
+      model: 'alpha:1b',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(broken.status).toBe(500);
     expect((await broken.json()).error.type).toBe('api_error');
     sim.handle.faults.remove(id);
@@ -484,7 +580,9 @@ describe('openai', () => {
 
 describe('client', () => {
   it('client: a non-2xx answer is a ResponseError carrying status_code and error', async () => {
-    const err = await rejectionOf(sim.ollama.chat({ model: 'nobody:1b', messages: [{ role: 'user', content: 'x' }] }));
+    const err = await rejectionOf(
+      sim.ollama.chat({ model: 'nobody:1b', messages: [{ role: 'user', content: 'x' }] }),
+    );
     expect(err.name).toBe('ResponseError');
     expect(err['status_code']).toBe(404);
     expect(err['error']).toBe("model 'nobody:1b' not found");
