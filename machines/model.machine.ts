@@ -289,7 +289,8 @@ export const modelMachine = setup({
       },
     },
     missing: {
-      entry: ['clearResidency', 'clearLoad', 'clearDegraded', 'clearCircuit'],
+      // A model that comes back (pulled again) is judged afresh; nothing that fails meanwhile counts.
+      entry: ['clearResidency', 'clearLoad', 'clearDegraded', 'clearCircuit', 'forgetEvidence'],
       on: {
         MODEL_MISSING: { actions: 'stamp' },
         MODEL_FOUND: { target: 'unloaded', actions: 'stamp' },
@@ -297,7 +298,7 @@ export const modelMachine = setup({
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
         RECONCILED: [{ guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' }, { actions: 'stamp' }],
-        REQUEST_FAILED: { actions: 'requestFailed' },
+        REQUEST_FAILED: { actions: 'endRequest' },
         LOAD_FAILED: { actions: 'stamp' },
         PROBE_FAILED: { actions: 'stamp' },
       },

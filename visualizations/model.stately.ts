@@ -236,7 +236,7 @@ export const machine = createMachine({
       },
     },
     missing: {
-      entry: ['clearResidency', 'clearLoad', 'clearDegraded', 'clearCircuit'],
+      entry: ['clearResidency', 'clearLoad', 'clearDegraded', 'clearCircuit', 'forgetEvidence'],
       on: {
         LOAD_FAILED: { actions: 'stamp' },
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
@@ -249,7 +249,7 @@ export const machine = createMachine({
           { target: 'loaded', guard: 'reportsLoaded', actions: 'residencyReported' },
           { actions: 'stamp' },
         ],
-        REQUEST_FAILED: { actions: 'requestFailed' },
+        REQUEST_FAILED: { actions: 'endRequest' },
       },
     },
     unloading: {

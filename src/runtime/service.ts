@@ -4,6 +4,7 @@ import { DEFAULT_OLLAMA_URL } from '../config/defaults.ts';
 import { validateConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { buildApp } from '../http/app.ts';
+import { registerDashboard } from '../http/dashboard/index.ts';
 import type { Manager } from '../manager/types.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { startSimulator } from '../simulator/index.ts';
@@ -54,6 +55,7 @@ export async function startService(
   const metrics = createMetrics();
   const manager = await createManager(config, { logger, backend, metrics });
   const app = await buildApp({ manager, config, logger, backend, metrics });
+  await registerDashboard(app, { manager });
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info(
     { url: address, backend, hosts: config.hosts.map((h) => h.url) },

@@ -22,11 +22,17 @@ export function guardName(guard: GuardLike): string {
     if (kind === 'checkAnd') return args.map(nested).join(' and ');
     if (kind === 'checkOr') return args.map(nested).join(' or ');
     if (kind === 'checkNot') return `not ${nested(args[0])}`;
-    if (kind === 'checkStateIn') return `in ${JSON.stringify(g.stateValue)}`;
+    if (kind === 'checkStateIn') return `in ${stateValueName(g.stateValue)}`;
     return g.name || 'inline guard';
   }
   if (guard && typeof guard === 'object' && 'type' in guard) return String((guard as { type: unknown }).type);
   return 'inline guard';
+}
+
+/** `#toy.idle` → `toy.idle`: a `#` or quotes would need escaping in every diagram format. */
+function stateValueName(value: unknown): string {
+  if (typeof value === 'string') return value.replace(/^#/, '');
+  return JSON.stringify(value).replace(/["{}]/g, '').replace(/:/g, '.');
 }
 
 /** A composite inside a composite needs parentheses to keep its meaning. */
