@@ -26,11 +26,11 @@ export function isDegradedBy(t: WindowTotals, s: CircuitSettings): boolean {
 
 /**
  * Open time for the `streak`-th consecutive opening (0-based): recovery × multiplier^streak, capped
- * (Envoy's growing ejection time). A healthy stretch as long as the cap resets the streak.
+ * (Envoy's growing ejection time), in whole ms. A healthy stretch as long as the cap resets the streak.
  */
 export function recoveryFor(streak: number, s: CircuitSettings): number {
   const grown = s.recoveryTimeoutMs * s.recoveryMultiplier ** Math.min(streak, 64);
   const capped = Math.min(s.recoveryTimeoutMaxMs, Number.isFinite(grown) ? grown : s.recoveryTimeoutMaxMs);
   // A cap below the base would shorten the first opening; the base wins (as in circuitConfigFrom).
-  return Math.max(s.recoveryTimeoutMs, capped);
+  return Math.round(Math.max(s.recoveryTimeoutMs, capped));
 }

@@ -146,6 +146,15 @@ export interface StatusView {
   circuits: CircuitView[];
   hosts: HostView[];
   recent_decisions: Array<{ at: string; request_id?: string; kind: string; message: string }>;
+  /** Where state is saved and how the last start went (absent without a state folder). */
+  persistence?: {
+    state_file: string;
+    last_saved_at: string | null;
+    last_load: string;
+    quarantined: string | null;
+    journal_records: number;
+    last_error: string | null;
+  };
   /** The seed's model_state.json view. */
   model_state: { circuits: Record<string, { is_open: boolean; failure_count: number }>; saved_at: string | null };
 }

@@ -1,7 +1,18 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 
-export type DecisionKind = 'selection' | 'eviction' | 'load' | 'unload' | 'circuit' | 'retry' | 'fallback' | 'probe' | 'reconcile' | 'preload' | 'failure';
+export type DecisionKind =
+  | 'selection'
+  | 'eviction'
+  | 'load'
+  | 'unload'
+  | 'circuit'
+  | 'retry'
+  | 'fallback'
+  | 'probe'
+  | 'reconcile'
+  | 'preload'
+  | 'failure';
 
 export interface Decision {
   at: string;
@@ -24,7 +35,12 @@ export class DecisionLog {
     private readonly capacity = 100,
   ) {}
 
-  record(kind: DecisionKind, message: string, fields: Record<string, unknown> = {}, requestId?: string): void {
+  record(
+    kind: DecisionKind,
+    message: string,
+    fields: Record<string, unknown> = {},
+    requestId?: string,
+  ): void {
     this.logger.info({ decision: kind, request_id: requestId, ...fields }, message);
     const entry: Decision = { at: new Date(this.clock.now()).toISOString(), kind, message };
     if (requestId) entry.request_id = requestId;
@@ -35,7 +51,10 @@ export class DecisionLog {
 
   /** Newest first. */
   recent(limit = 30): Decision[] {
-    const ordered = this.ring.length < this.capacity ? this.ring : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+    const ordered =
+      this.ring.length < this.capacity
+        ? this.ring
+        : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
     return ordered.slice(-limit).reverse();
   }
 }

@@ -1,7 +1,7 @@
 import { type Actor, type AnyActorLogic, createActor, type Snapshot } from 'xstate';
-import { modelMachine } from '../../machines/model.machine.ts';
 import { modelInputFrom } from '../../machines/model/context.ts';
 import type { ModelContext, ModelEvent, ModelStateValue } from '../../machines/model/types.ts';
+import { modelMachine } from '../../machines/model.machine.ts';
 import {
   type HostState,
   type ModelRef,
@@ -19,7 +19,11 @@ import { deadlineTimerLogic } from './deadline-timer.ts';
 export type EventSink = (target: string, event: { type: string; now: number }, requestId?: string) => void;
 
 /** A model event before the fleet stamps it with the clock (distributes over the union). */
-export type UnstampedModelEvent = ModelEvent extends infer E ? (E extends { now: number } ? Omit<E, 'now'> & { now?: number } : never) : never;
+export type UnstampedModelEvent = ModelEvent extends infer E
+  ? E extends { now: number }
+    ? Omit<E, 'now'> & { now?: number }
+    : never
+  : never;
 
 export interface ModelStateChange {
   id: string;
@@ -64,7 +68,9 @@ export function supervisorInputFrom(config: Readonly<Config>, now: number): Supe
     lastError: null,
     foreign: [],
   }));
-  const models = config.hosts.flatMap((h) => modelsOnHost(config, h).map((m) => modelInputFrom(config, h.name, m, now)));
+  const models = config.hosts.flatMap((h) =>
+    modelsOnHost(config, h).map((m) => modelInputFrom(config, h.name, m, now)),
+  );
   const pinned = config.hosts.flatMap((h) =>
     config.warm_set.filter((m) => modelsOnHost(config, h).includes(m)).map((m) => `${h.name}/${m}`),
   );
@@ -100,7 +106,10 @@ export class Fleet {
       // Deadlines fire inside the actor system; inspection is how they reach the journal too.
       inspect: (ev) => {
         if (ev.type === '@xstate.event' && ev.event.type === 'DEADLINE_REACHED') {
-          this.options.sink?.((ev.actorRef as unknown as { id: string }).id, ev.event as { type: string; now: number });
+          this.options.sink?.(
+            (ev.actorRef as unknown as { id: string }).id,
+            ev.event as { type: string; now: number },
+          );
         }
       },
     });
@@ -167,9 +176,14 @@ export class Fleet {
     view.loadMs = ctx.loadTimeMs;
     view.loadingStartedAt = value === 'loading' ? ctx.loadStartedAt : null;
     view.openUntil = value === 'open' ? ctx.openUntil : null;
-    view.resident = RESIDENT_STATES.has(value) || ((value === 'open' || value === 'unloading') && ctx.resident);
+    view.resident =
+      RESIDENT_STATES.has(value) || ((value === 'open' || value === 'unloading') && ctx.resident);
     view.acceptsTraffic =
-      value === 'open' || value === 'missing' || value === 'unloading' ? false : value === 'halfOpen' ? ctx.trialsLeft > 0 : true;
+      value === 'open' || value === 'missing' || value === 'unloading'
+        ? false
+        : value === 'halfOpen'
+          ? ctx.trialsLeft > 0
+          : true;
   }
 
   /** Stamps, journals and delivers one event to a model actor. */
@@ -221,12 +235,14 @@ export class Fleet {
       // Ollama loads one model at a time per host: a new load waits behind the loads under way.
       const loadQueueMs = new Map<string, number>();
       for (const view of this.list) {
-        if (view.state === 'loading') loadQueueMs.set(view.host, (loadQueueMs.get(view.host) ?? 0) + view.loadMs);
+        if (view.state === 'loading')
+          loadQueueMs.set(view.host, (loadQueueMs.get(view.host) ?? 0) + view.loadMs);
       }
       const ledgers = new Map<string, HostLedger>();
       for (const view of this.list) {
         const own = this.context(view.id)!.loadTimeMs;
-        view.loadMs = view.resident || view.state === 'loading' ? own : own + (loadQueueMs.get(view.host) ?? 0);
+        view.loadMs =
+          view.resident || view.state === 'loading' ? own : own + (loadQueueMs.get(view.host) ?? 0);
         if (view.resident || view.state === 'loading') {
           view.fitsNow = true;
           continue;

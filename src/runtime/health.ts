@@ -85,26 +85,51 @@ export class Prober {
           options: { temperature: 0, num_predict: 8 },
           timeoutMs,
         });
-        if (!PROBE_ANSWER.test(text)) throw new GarbageOutputError(`expected 42, got ${JSON.stringify(text.slice(0, 40))}`);
+        if (!PROBE_ANSWER.test(text))
+          throw new GarbageOutputError(`expected 42, got ${JSON.stringify(text.slice(0, 40))}`);
         const latencyMs = this.clock.now() - started;
         this.fleet.send(id, { type: 'PROBE_SUCCEEDED', latencyMs });
-        entry = { at: this.clock.now(), healthy: true, latencyMs, detail: `answered the probe correctly in ${Math.round(latencyMs)} ms` };
+        entry = {
+          at: this.clock.now(),
+          healthy: true,
+          latencyMs,
+          detail: `answered the probe correctly in ${Math.round(latencyMs)} ms`,
+        };
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause ?? err;
         const phase = (err as { phase?: 'connect' }).phase ?? 'connect';
         const c = classifyError(cause, phase);
-        this.fleet.send(id, { type: 'PROBE_FAILED', errorClass: c.class, reason: c.reason, countsAgainstCircuit: c.countsAgainstCircuit, missing: c.missing });
-        entry = { at: this.clock.now(), healthy: false, latencyMs: null, detail: `probe failed: ${c.reason} (${c.message})` };
+        this.fleet.send(id, {
+          type: 'PROBE_FAILED',
+          errorClass: c.class,
+          reason: c.reason,
+          countsAgainstCircuit: c.countsAgainstCircuit,
+          missing: c.missing,
+        });
+        entry = {
+          at: this.clock.now(),
+          healthy: false,
+          latencyMs: null,
+          detail: `probe failed: ${c.reason} (${c.message})`,
+        };
       } finally {
         release();
       }
     }
     this.cache.set(id, entry);
-    this.decisions.record('probe', `${view.model} on ${view.host}: ${entry.detail}`, { model: view.model, healthy: entry.healthy });
+    this.decisions.record('probe', `${view.model} on ${view.host}: ${entry.detail}`, {
+      model: view.model,
+      healthy: entry.healthy,
+    });
     return entry;
   }
 
-  private async checkExists(id: string, backend: OllamaBackend, started: number, timeoutMs: number): Promise<CacheEntry> {
+  private async checkExists(
+    id: string,
+    backend: OllamaBackend,
+    started: number,
+    timeoutMs: number,
+  ): Promise<CacheEntry> {
     const view = this.fleet.view(id)!;
     try {
       const names = await backend.tags(AbortSignal.timeout(Math.max(1, timeoutMs)));
@@ -121,7 +146,12 @@ export class Prober {
       };
     } catch (err) {
       const c = classifyError(err, 'connect');
-      return { at: this.clock.now(), healthy: false, latencyMs: null, detail: `host ${view.host} did not answer: ${c.message}` };
+      return {
+        at: this.clock.now(),
+        healthy: false,
+        latencyMs: null,
+        detail: `host ${view.host} did not answer: ${c.message}`,
+      };
     }
   }
 }

@@ -123,8 +123,7 @@ export function toStatelyEvent(ev: InspectionEvent, at: number): StatelyInspecti
         name: name ?? base.sessionId,
         definition: JSON.stringify(jsonSafe(isMachine ? config : { id: name })),
         parentId: actor._parent?.sessionId,
-        // XState announces an actor before its first snapshot exists.
-        snapshot: snapshotOf(actor.getSnapshot?.()) ?? { status: 'active' },
+        snapshot: snapshotOf(currentSnapshot(actor)) ?? { status: 'active' },
       } as unknown as StatelyInspectionEvent;
     }
     case '@xstate.event':
@@ -144,6 +143,15 @@ export function toStatelyEvent(ev: InspectionEvent, at: number): StatelyInspecti
     default:
       // Microsteps and actions are too fine-grained for the inspector's timeline; they are not recorded.
       return undefined;
+  }
+}
+
+/** XState announces an actor before its first snapshot exists, and reading it then throws. */
+function currentSnapshot(actor: ActorLike): unknown {
+  try {
+    return actor.getSnapshot?.();
+  } catch {
+    return undefined;
   }
 }
 

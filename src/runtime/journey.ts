@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { AttemptError, type OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config, TaskType, Urgency } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { AttemptDetail, Classification, CompletionRequest, CompletionResult, UpstreamChunk } from '../manager/types.ts';
+import type {
+  AttemptDetail,
+  Classification,
+  CompletionRequest,
+  CompletionResult,
+  UpstreamChunk,
+} from '../manager/types.ts';
 import { type BackoffOptions, backoffDelay } from '../policy/backoff.ts';
 import { classifyTask } from '../policy/classify.ts';
-import { type Classification as ErrorInfo, classifyError } from '../policy/errors.ts';
+import { classifyError, type Classification as ErrorInfo } from '../policy/errors.ts';
 import { deadlineMs } from '../policy/estimate.ts';
 import type { RetryBudget } from '../policy/retry-budget.ts';
 import { type PlannedAttempt, type SelectionPlan, selectModels } from '../policy/select.ts';
@@ -79,9 +85,16 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
     expectedOutputTokens: Number(request.options?.['num_predict'] ?? config.selection.expected_output_tokens),
     partialOffloadSlowdown: config.selection.partial_offload_slowdown,
   });
-  deps.decisions.record('selection', plan.reason, { task_type: taskType, urgency, plan: plan.attempts.map((a) => a.id) }, requestId);
+  deps.decisions.record(
+    'selection',
+    plan.reason,
+    { task_type: taskType, urgency, plan: plan.attempts.map((a) => a.id) },
+    requestId,
+  );
   for (const bg of plan.loadInBackground) {
-    deps.loader.ensureLoaded(bg.id, `${taskType} demand while a faster model answers`, requestId).catch(() => {});
+    deps.loader
+      .ensureLoaded(bg.id, `${taskType} demand while a faster model answers`, requestId)
+      .catch(() => {});
   }
 
   const details: AttemptDetail[] = [];
@@ -126,7 +139,12 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
       };
       if (fallbackUsed) {
         deps.observer?.fallback(taskType);
-        deps.decisions.record('fallback', `answered by ${attempt.model} after ${details.length - 1} failed or skipped attempt(s)`, { model: attempt.model }, requestId);
+        deps.decisions.record(
+          'fallback',
+          `answered by ${attempt.model} after ${details.length - 1} failed or skipped attempt(s)`,
+          { model: attempt.model },
+          requestId,
+        );
       }
       deps.observer?.request(attempt.model, 'success', taskType, urgency, result.latency_ms / 1000);
       deps.onDemand?.(taskType, attempt.model, false);
@@ -140,10 +158,18 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
   }
 
   deps.onDemand?.(taskType, null, true);
-  deps.observer?.request('none', request.signal?.aborted ? 'cancelled' : 'failure', taskType, urgency, (clock.now() - started) / 1000);
-  if (request.signal?.aborted) throw new RmmError('RMM_CANCELLED', 'the client went away before an answer', { request_id: requestId });
+  deps.observer?.request(
+    'none',
+    request.signal?.aborted ? 'cancelled' : 'failure',
+    taskType,
+    urgency,
+    (clock.now() - started) / 1000,
+  );
+  if (request.signal?.aborted)
+    throw new RmmError('RMM_CANCELLED', 'the client went away before an answer', { request_id: requestId });
   const tried = details.map((d) => `${d.model}: ${d.outcome}${d.error ? ` (${d.error})` : ''}`).join('; ');
-  const pastDeadline = clock.now() >= deadline && details.some((d) => d.outcome === 'failure' && d.error_class === 'TRANSIENT');
+  const pastDeadline =
+    clock.now() >= deadline && details.some((d) => d.outcome === 'failure' && d.error_class === 'TRANSIENT');
   throw new RmmError(
     pastDeadline ? 'RMM_DEADLINE_EXCEEDED' : 'RMM_NO_MODEL_AVAILABLE',
     `no model could answer this ${taskType} request (${urgency}). ${plan.reason}${tried ? `. Tried: ${tried}` : ''}`,
@@ -192,7 +218,9 @@ async function tryModel(
       }
     }
     const remaining = ctx.deadline - clock.now();
-    const timeoutMs = ctx.othersLeft ? Math.max(remaining * ATTEMPT_SHARE, Math.min(remaining, attempt.expectedMs * 4)) : remaining;
+    const timeoutMs = ctx.othersLeft
+      ? Math.max(remaining * ATTEMPT_SHARE, Math.min(remaining, attempt.expectedMs * 4))
+      : remaining;
     let release: (() => void) | undefined;
     try {
       release = await acquire(deps, attempt.id, timeoutMs, request.signal);
@@ -205,7 +233,10 @@ async function tryModel(
         ...(request.options && { options: request.options }),
         ...(request.format !== undefined && { format: request.format }),
         ...(request.signal && { signal: request.signal }),
-        timeoutMs: Math.max(1, ctx.deadline - clock.now() < timeoutMs ? ctx.deadline - clock.now() : timeoutMs),
+        timeoutMs: Math.max(
+          1,
+          ctx.deadline - clock.now() < timeoutMs ? ctx.deadline - clock.now() : timeoutMs,
+        ),
         idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
         ...(request.onChunk && {
           onChunk: (chunk: UpstreamChunk) => {
@@ -224,28 +255,68 @@ async function tryModel(
       const latencyMs = clock.now() - attemptStart;
       if (info.class === 'CANCELLED') {
         fleet.send(attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
-        ctx.details.push({ ...base(attempt, attemptStart, clock, retry), outcome: 'cancelled', error_class: 'CANCELLED', error: info.message });
+        ctx.details.push({
+          ...base(attempt, attemptStart, clock, retry),
+          outcome: 'cancelled',
+          error_class: 'CANCELLED',
+          error: info.message,
+        });
         deps.observer?.attempt(attempt.model, 'cancelled');
-        return { kind: 'stop', error: new RmmError('RMM_CANCELLED', 'the client went away before an answer', { request_id: requestId }) };
+        return {
+          kind: 'stop',
+          error: new RmmError('RMM_CANCELLED', 'the client went away before an answer', {
+            request_id: requestId,
+          }),
+        };
       }
       fleet.send(
         attempt.id,
-        { type: 'REQUEST_FAILED', errorClass: info.class, reason: info.reason, countsAgainstCircuit: info.countsAgainstCircuit, missing: info.missing, latencyMs },
+        {
+          type: 'REQUEST_FAILED',
+          errorClass: info.class,
+          reason: info.reason,
+          countsAgainstCircuit: info.countsAgainstCircuit,
+          missing: info.missing,
+          latencyMs,
+        },
         requestId,
       );
       deps.observer?.attempt(attempt.model, 'failure');
-      ctx.details.push({ ...base(attempt, attemptStart, clock, retry), outcome: 'failure', error_class: info.class, error: `${info.reason}: ${info.message}` });
-      deps.decisions.record('failure', `${attempt.model} on ${attempt.host} failed (${info.class} ${info.reason}): ${info.message}`, { model: attempt.model, error_class: info.class, reason: info.reason }, requestId);
+      ctx.details.push({
+        ...base(attempt, attemptStart, clock, retry),
+        outcome: 'failure',
+        error_class: info.class,
+        error: `${info.reason}: ${info.message}`,
+      });
+      deps.decisions.record(
+        'failure',
+        `${attempt.model} on ${attempt.host} failed (${info.class} ${info.reason}): ${info.message}`,
+        { model: attempt.model, error_class: info.class, reason: info.reason },
+        requestId,
+      );
       if (info.class === 'CLIENT') {
-        return { kind: 'stop', error: new RmmError('RMM_UPSTREAM_CLIENT_ERROR', `Ollama rejected the request: ${info.message}`, { request_id: requestId, status: info.status }) };
+        return {
+          kind: 'stop',
+          error: new RmmError('RMM_UPSTREAM_CLIENT_ERROR', `Ollama rejected the request: ${info.message}`, {
+            request_id: requestId,
+            status: info.status,
+          }),
+        };
       }
       if (ctx.state.committed) {
         return {
           kind: 'stop',
-          error: new RmmError('RMM_STREAM_BROKEN', `${attempt.model} failed after the answer had started: ${info.message}`, { request_id: requestId, model: attempt.model }),
+          error: new RmmError(
+            'RMM_STREAM_BROKEN',
+            `${attempt.model} failed after the answer had started: ${info.message}`,
+            { request_id: requestId, model: attempt.model },
+          ),
         };
       }
-      if (!(await mayRetry(deps, attempt, info, retry, ctx.deadline, ctx.othersLeft, requestId, request.signal))) return { kind: 'next' };
+      if (
+        !(await mayRetry(deps, attempt, info, retry, ctx.deadline, ctx.othersLeft, requestId, request.signal))
+      )
+        return { kind: 'next' };
     } finally {
       release?.();
     }
@@ -262,7 +333,12 @@ async function mayRetry(
   requestId: string,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const maxRetries = info.class === 'TRANSIENT' ? deps.config.retry.max_attempts_per_model - 1 : info.class === 'DEGRADED' ? 1 : 0;
+  const maxRetries =
+    info.class === 'TRANSIENT'
+      ? deps.config.retry.max_attempts_per_model - 1
+      : info.class === 'DEGRADED'
+        ? 1
+        : 0;
   if (retry >= maxRetries) return false;
   // A model that used up its share of the deadline is likely hung: waiting on it again only delays the
   // fallback. Retrying is for quick failures (refused, reset, busy), and for the last candidate.
@@ -273,11 +349,21 @@ async function mayRetry(
   // A retry that could not finish before the deadline only delays the fallback.
   if (now + delay + Math.min(attempt.expectedMs, deadline - now) >= deadline) return false;
   if (!deps.retryBudget.tryAcquireRetry(now)) {
-    deps.decisions.record('retry', `not retrying ${attempt.model}: retry budget spent (outage protection)`, { model: attempt.model }, requestId);
+    deps.decisions.record(
+      'retry',
+      `not retrying ${attempt.model}: retry budget spent (outage protection)`,
+      { model: attempt.model },
+      requestId,
+    );
     return false;
   }
   deps.observer?.retry(attempt.model);
-  deps.decisions.record('retry', `retrying ${attempt.model} in ${Math.round(delay)} ms after ${info.reason}`, { model: attempt.model, delay_ms: Math.round(delay) }, requestId);
+  deps.decisions.record(
+    'retry',
+    `retrying ${attempt.model} in ${Math.round(delay)} ms after ${info.reason}`,
+    { model: attempt.model, delay_ms: Math.round(delay) },
+    requestId,
+  );
   await sleep(deps.clock, delay, signal);
   return !signal?.aborted;
 }
@@ -294,10 +380,15 @@ async function waitForLoad(
   if (remaining <= 0) return 'deadline passed while waiting for the load';
   let timer: unknown;
   const timeout = new Promise<string>((resolve) => {
-    timer = deps.clock.setTimeout(() => resolve(`still loading at the deadline (load continues in the background)`), remaining);
+    timer = deps.clock.setTimeout(
+      () => resolve(`still loading at the deadline (load continues in the background)`),
+      remaining,
+    );
   });
   const aborted = signal
-    ? new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('cancelled'), { once: true }))
+    ? new Promise<string>((resolve) =>
+        signal.addEventListener('abort', () => resolve('cancelled'), { once: true }),
+      )
     : undefined;
   try {
     return await Promise.race([
@@ -355,7 +446,10 @@ function describe(err: unknown, signal?: AbortSignal): ErrorInfo {
   return classifyError(cause, phase, { callerAborted: signal?.aborted === true });
 }
 
-function classify(config: Readonly<Config>, request: CompletionRequest): { classification: Classification; namedModel?: string } {
+function classify(
+  config: Readonly<Config>,
+  request: CompletionRequest,
+): { classification: Classification; namedModel?: string } {
   const model = request.model;
   if (request.taskType) {
     return {
@@ -366,16 +460,33 @@ function classify(config: Readonly<Config>, request: CompletionRequest): { class
   if (model?.startsWith('auto:')) {
     const alias = model.slice(5);
     const task = (TASK_ALIASES[alias] ?? alias) as TaskType;
-    if (config.chains[task]) return { classification: { task_type: task, confidence: 1, matched: [], source: 'given' } };
-    throw new RmmError('RMM_UNKNOWN_MODEL', `"${model}" names no task type; use auto or auto:<${Object.keys(config.chains).join('|')}>`);
+    if (config.chains[task])
+      return { classification: { task_type: task, confidence: 1, matched: [], source: 'given' } };
+    throw new RmmError(
+      'RMM_UNKNOWN_MODEL',
+      `"${model}" names no task type; use auto or auto:<${Object.keys(config.chains).join('|')}>`,
+    );
   }
   const text = request.prompt ?? request.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '';
   const found = classifyTask(text);
   if (model && model !== 'auto') {
     // A named model: its chain is the first chain that holds it, else the classified task's chain.
-    const home = Object.entries(config.chains).find(([, chain]) => chain.some((e) => e.model === model))?.[0] as TaskType | undefined;
-    const task = found.confidence > 0 && config.chains[found.task_type]?.some((e) => e.model === model) ? found.task_type : (home ?? found.task_type);
-    return { classification: { task_type: task, confidence: found.confidence, matched: found.matched, source: 'model' }, namedModel: model };
+    const home = Object.entries(config.chains).find(([, chain]) =>
+      chain.some((e) => e.model === model),
+    )?.[0] as TaskType | undefined;
+    const task =
+      found.confidence > 0 && config.chains[found.task_type]?.some((e) => e.model === model)
+        ? found.task_type
+        : (home ?? found.task_type);
+    return {
+      classification: {
+        task_type: task,
+        confidence: found.confidence,
+        matched: found.matched,
+        source: 'model',
+      },
+      namedModel: model,
+    };
   }
   return {
     classification: { ...found, source: found.confidence > 0 ? 'classified' : 'default' },
@@ -391,7 +502,10 @@ function withLateOptions(plan: SelectionPlan): PlannedAttempt[] {
 
 /** How long the best late option may take: its own estimate with slack, bounded by the load timeout. */
 function lateBudget(config: Readonly<Config>, expectedMs: number): number {
-  return Math.min(config.load.timeout_s * 1000, Math.max(expectedMs * 2, config.deadlines.interactive_s * 1000));
+  return Math.min(
+    config.load.timeout_s * 1000,
+    Math.max(expectedMs * 2, config.deadlines.interactive_s * 1000),
+  );
 }
 
 function acceptsNow(fleet: Fleet, id: string): boolean {
@@ -403,10 +517,22 @@ function base(attempt: PlannedAttempt, start: number, clock: Clock, retry: numbe
 }
 
 function skipped(attempt: PlannedAttempt, why: string): AttemptDetail {
-  return { model: attempt.model, host: attempt.host, outcome: 'skipped', error: why, latency_ms: 0, retry: 0 };
+  return {
+    model: attempt.model,
+    host: attempt.host,
+    outcome: 'skipped',
+    error: why,
+    latency_ms: 0,
+    retry: 0,
+  };
 }
 
-function reasonFor(plan: SelectionPlan, used: PlannedAttempt, details: AttemptDetail[], late: boolean): string {
+function reasonFor(
+  plan: SelectionPlan,
+  used: PlannedAttempt,
+  details: AttemptDetail[],
+  late: boolean,
+): string {
   const failed = details.filter((d) => d.outcome !== 'success');
   if (failed.length === 0 && !late) return plan.reason;
   const what = failed.map((d) => `${d.model} ${d.outcome}${d.error ? ` (${d.error})` : ''}`).join('; ');

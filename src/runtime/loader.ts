@@ -42,65 +42,128 @@ export class Loader {
   }
 
   /** Resolves once the model is in memory; shares a load already under way. */
-  ensureLoaded(id: string, why: string, requestId?: string, options: { evict?: boolean } = {}): Promise<LoadOutcome> {
+  ensureLoaded(
+    id: string,
+    why: string,
+    requestId?: string,
+    options: { evict?: boolean } = {},
+  ): Promise<LoadOutcome> {
     const view = this.fleet.view(id);
     if (!view) return Promise.reject(new RmmError('RMM_UNKNOWN_MODEL', `no model actor ${id}`));
     if (view.resident && view.state !== 'open') return Promise.resolve({ evicted: [], alreadyLoaded: true });
     const running = this.inProgress.get(id);
     if (running) return running;
-    const load = this.load(id, why, requestId, options.evict ?? true).finally(() => this.inProgress.delete(id));
+    const load = this.load(id, why, requestId, options.evict ?? true).finally(() =>
+      this.inProgress.delete(id),
+    );
     this.inProgress.set(id, load);
     // Nobody may be waiting (a background load): its failure is recorded, not thrown into the void.
     load.catch(() => {});
     return load;
   }
 
-  private async load(id: string, why: string, requestId: string | undefined, mayEvict: boolean): Promise<LoadOutcome> {
+  private async load(
+    id: string,
+    why: string,
+    requestId: string | undefined,
+    mayEvict: boolean,
+  ): Promise<LoadOutcome> {
     const view = this.fleet.view(id)!;
     const backend = this.backends.get(view.host)!;
     const evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, mayEvict));
     const started = this.clock.now();
-    this.decisions.record('load', `loading ${view.model} on ${view.host} (${why})`, { model: view.model, host: view.host }, requestId);
+    this.decisions.record(
+      'load',
+      `loading ${view.model} on ${view.host} (${why})`,
+      { model: view.model, host: view.host },
+      requestId,
+    );
     const timeoutMs = this.config.load.timeout_s * 1000;
     try {
-      const { loadMs } = await backend.load(view.model, keepAlive(this.config), AbortSignal.timeout(Math.max(1, timeoutMs)));
+      const { loadMs } = await backend.load(
+        view.model,
+        keepAlive(this.config),
+        AbortSignal.timeout(Math.max(1, timeoutMs)),
+      );
       this.fleet.send(id, { type: 'LOAD_SUCCEEDED', durationMs: loadMs }, requestId);
       this.observer?.load(view.model, view.host, 'success', loadMs / 1000);
-      this.decisions.record('load', `${view.model} loaded on ${view.host} in ${Math.round(loadMs)} ms`, { model: view.model, host: view.host, load_ms: Math.round(loadMs) }, requestId);
+      this.decisions.record(
+        'load',
+        `${view.model} loaded on ${view.host} in ${Math.round(loadMs)} ms`,
+        { model: view.model, host: view.host, load_ms: Math.round(loadMs) },
+        requestId,
+      );
       return { evicted, alreadyLoaded: false };
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
       const c = classifyError(cause, 'load');
       this.fleet.send(
         id,
-        { type: 'LOAD_FAILED', errorClass: c.class, reason: c.reason, countsAgainstCircuit: c.countsAgainstCircuit, missing: c.missing },
+        {
+          type: 'LOAD_FAILED',
+          errorClass: c.class,
+          reason: c.reason,
+          countsAgainstCircuit: c.countsAgainstCircuit,
+          missing: c.missing,
+        },
         requestId,
       );
       const seconds = (this.clock.now() - started) / 1000;
       this.observer?.load(view.model, view.host, 'failure', seconds);
-      this.decisions.record('load', `loading ${view.model} on ${view.host} failed: ${c.reason} (${c.message})`, { model: view.model, host: view.host, reason: c.reason }, requestId);
-      throw new RmmError('RMM_NO_MODEL_AVAILABLE', `loading ${view.model} failed: ${c.message}`, { reason: c.reason, error_class: c.class });
+      this.decisions.record(
+        'load',
+        `loading ${view.model} on ${view.host} failed: ${c.reason} (${c.message})`,
+        { model: view.model, host: view.host, reason: c.reason },
+        requestId,
+      );
+      throw new RmmError('RMM_NO_MODEL_AVAILABLE', `loading ${view.model} failed: ${c.message}`, {
+        reason: c.reason,
+        error_class: c.class,
+      });
     }
   }
 
   /** Evicts what the plan says, waiting while the only possible victims are busy; returns the victims. */
-  private async makeRoom(id: string, why: string, requestId: string | undefined, mayEvict: boolean): Promise<string[]> {
+  private async makeRoom(
+    id: string,
+    why: string,
+    requestId: string | undefined,
+    mayEvict: boolean,
+  ): Promise<string[]> {
     const view = this.fleet.view(id)!;
     const deadline = this.clock.now() + this.config.load.timeout_s * 1000;
     const evicted: string[] = [];
     for (;;) {
       // The model itself may already show as loading (a request that started on it): plan without it.
-      const plan = planLoad(this.fleet.ledger(view.host, view.model), view.model, view.sizeGb, this.fleet.planOptions());
+      const plan = planLoad(
+        this.fleet.ledger(view.host, view.model),
+        view.model,
+        view.sizeGb,
+        this.fleet.planOptions(),
+      );
       if (plan.action === 'none') break;
-      if (!mayEvict && (plan.action === 'load' || plan.action === 'partial_offload') && plan.evict.length > 0) {
-        throw new RmmError('RMM_NO_MODEL_AVAILABLE', `${view.model} no longer fits without evicting; not loading it`);
+      if (
+        !mayEvict &&
+        (plan.action === 'load' || plan.action === 'partial_offload') &&
+        plan.evict.length > 0
+      ) {
+        throw new RmmError(
+          'RMM_NO_MODEL_AVAILABLE',
+          `${view.model} no longer fits without evicting; not loading it`,
+        );
       }
       if (plan.action === 'refuse') {
-        throw new RmmError('RMM_NO_MODEL_AVAILABLE', `cannot load ${view.model} on ${view.host}: ${plan.reason}`);
+        throw new RmmError(
+          'RMM_NO_MODEL_AVAILABLE',
+          `cannot load ${view.model} on ${view.host}: ${plan.reason}`,
+        );
       }
       if (plan.action === 'wait') {
         if (this.clock.now() >= deadline) {
-          throw new RmmError('RMM_NO_MODEL_AVAILABLE', `cannot load ${view.model}: ${plan.reason} for too long`);
+          throw new RmmError(
+            'RMM_NO_MODEL_AVAILABLE',
+            `cannot load ${view.model}: ${plan.reason} for too long`,
+          );
         }
         await this.fleet.nextChange(250);
         continue;
@@ -110,7 +173,12 @@ export class Loader {
         evicted.push(victim);
       }
       if (plan.action === 'partial_offload') {
-        this.decisions.record('load', `${view.model} is larger than ${view.host}'s free VRAM: it will run partially offloaded (slower)`, { model: view.model }, requestId);
+        this.decisions.record(
+          'load',
+          `${view.model} is larger than ${view.host}'s free VRAM: it will run partially offloaded (slower)`,
+          { model: view.model },
+          requestId,
+        );
       }
       break;
     }
@@ -125,10 +193,19 @@ export class Loader {
   restoreWarmSet(): void {
     for (const id of this.fleet.pinned()) {
       const view = this.fleet.view(id);
-      if (!view || view.resident || view.state === 'loading' || !view.acceptsTraffic || this.inProgress.has(id)) continue;
+      if (
+        !view ||
+        view.resident ||
+        view.state === 'loading' ||
+        !view.acceptsTraffic ||
+        this.inProgress.has(id)
+      )
+        continue;
       const plan = planLoad(this.fleet.ledger(view.host), view.model, view.sizeGb, this.fleet.planOptions());
       if (plan.action === 'load' && plan.evict.length === 0) {
-        this.ensureLoaded(id, 'warm set back after being displaced', undefined, { evict: false }).catch(() => {});
+        this.ensureLoaded(id, 'warm set back after being displaced', undefined, { evict: false }).catch(
+          () => {},
+        );
       }
     }
   }
@@ -138,7 +215,12 @@ export class Loader {
     const view = this.fleet.view(id);
     if (!view) return;
     this.fleet.send(id, { type: 'UNLOAD_REQUESTED' }, requestId);
-    this.decisions.record('eviction', `evicting ${view.model} from ${view.host}: ${reason}`, { model: view.model, host: view.host }, requestId);
+    this.decisions.record(
+      'eviction',
+      `evicting ${view.model} from ${view.host}: ${reason}`,
+      { model: view.model, host: view.host },
+      requestId,
+    );
     try {
       await this.backends.get(view.host)!.unload(view.model);
     } finally {

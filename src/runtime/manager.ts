@@ -6,15 +6,28 @@ import { RmmError } from '../manager/errors.ts';
 import type { CompletionRequest, CompletionResult, Manager, PreloadResult } from '../manager/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { backoffOptionsFrom } from '../policy/backoff.ts';
-import { createDemand, modelDemand, predictPreloads, recordOutcome, recordRequest } from '../policy/demand.ts';
+import {
+  createDemand,
+  modelDemand,
+  predictPreloads,
+  recordOutcome,
+  recordRequest,
+} from '../policy/demand.ts';
 import { RetryBudget, retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DecisionLog } from './decisions.ts';
-import { Fleet, type FleetOptions, type ModelStateChange } from './fleet.ts';
+import {
+  type EventSink,
+  Fleet,
+  type FleetOptions,
+  type ModelStateChange,
+  supervisorInputFrom,
+} from './fleet.ts';
 import { Prober } from './health.ts';
 import { type JourneyDeps, runJourney } from './journey.ts';
 import { Limiter } from './limiter.ts';
 import { Loader } from './loader.ts';
+import { StatePersistence } from './persistence.ts';
 import { Reconciler } from './reconcile.ts';
 import { buildStatus, chainPositions } from './status.ts';
 import { Ticker } from './ticker.ts';
@@ -30,6 +43,8 @@ export interface ManagerOptions {
   fleet?: Pick<FleetOptions, 'sink' | 'snapshot'>;
   /** Skip the start-up reconciliation and warm set (tests that drive everything by hand). */
   passive?: boolean;
+  /** Persist snapshots and the event journal here (restoring from it at start). Default: no persistence. */
+  stateDir?: string;
 }
 
 /** A running manager plus the internals tests and the HTTP layer's extras look at. */
@@ -48,30 +63,66 @@ export interface RunningManager extends Manager {
  * probes, predictive preloading). The seed's in-process API (`completeWithFallback`, `preloadModel`,
  * `prometheusMetrics`) and the HTTP layer both go through this object.
  */
-export async function createManager(config: Readonly<Config>, options: ManagerOptions = {}): Promise<RunningManager> {
+export async function createManager(
+  config: Readonly<Config>,
+  options: ManagerOptions = {},
+): Promise<RunningManager> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.server.log_level });
   const backendKind = options.backend ?? 'real';
   const decisions = new DecisionLog(logger, clock);
-  const demand = createDemand();
   const startedAt = clock.now();
 
+  const persistence = options.stateDir ? new StatePersistence(options.stateDir, clock, logger) : undefined;
+  const modelIds = supervisorInputFrom(config, startedAt).models.map((m) => m.id);
+  const restored = persistence?.restore(config, modelIds);
+  const demand = restored?.demand ?? createDemand();
   const backends = new Map(config.hosts.map((h) => [h.name, new OllamaBackend(h.url)]));
   let prober: Prober | undefined;
-  const fleet = new Fleet(config, {
+  const sinks = [persistence?.sink, options.fleet?.sink].filter((f): f is EventSink => !!f);
+  const fleetOptions: FleetOptions = {
     clock,
-    ...options.fleet,
+    ...(sinks.length > 0 && {
+      sink: sinks.length === 1 ? sinks[0]! : (t, e, r) => sinks.forEach((f) => f(t, e, r)),
+    }),
     demandOf: (model) => modelDemand(demand, model, clock.now()),
     onStateChange: (change) => onStateChange(change),
-  });
+  };
+  const fleet = createFleet(
+    config,
+    fleetOptions,
+    restored?.supervisor ?? options.fleet?.snapshot,
+    persistence,
+    logger,
+  );
+  if (restored) {
+    // Nothing that was in flight survived the restart; circuits, statistics and deadlines did.
+    for (const id of fleet.ids()) fleet.send(id, { type: 'RESTORED' });
+    decisions.record('reconcile', `resumed from ${persistence!.status().state_file}`, {});
+  }
   const metricsObserver = options.metrics ? wireMetrics(options.metrics, fleet) : undefined;
   const loader = new Loader(config, fleet, backends, clock, decisions, metricsObserver);
   prober = new Prober(config, fleet, backends, clock, decisions);
-  const reconciler = new Reconciler(fleet, backends, clock, decisions, Math.max(200, config.health.probe_timeout_s * 1000));
-  const limiters = new Map(
-    fleet.ids().map((id) => [id, new Limiter(config.hosts.find((h) => id.startsWith(`${h.name}/`))!.num_parallel)]),
+  const reconciler = new Reconciler(
+    fleet,
+    backends,
+    clock,
+    decisions,
+    Math.max(200, config.health.probe_timeout_s * 1000),
   );
-  const retryBudget = new RetryBudget(retryBudgetOptionsFrom(config));
+  const limiters = new Map(
+    fleet
+      .ids()
+      .map((id) => [id, new Limiter(config.hosts.find((h) => id.startsWith(`${h.name}/`))!.num_parallel)]),
+  );
+  const retryBudget = new RetryBudget(retryBudgetOptionsFrom(config), restored?.retry_budget);
+  persistence?.attach(() => ({
+    supervisor: fleet.persistedSnapshot(),
+    models: modelIds,
+    demand,
+    retry_budget: retryBudget.toJSON(),
+  }));
+  await persistence?.baseCheckpoint();
   const deps: JourneyDeps = {
     config,
     fleet,
@@ -98,10 +149,28 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
         `circuit of ${ctx.model} on ${ctx.host} opened (${ctx.openReason ?? change.event}); retry at ${ctx.openUntil ? new Date(ctx.openUntil).toISOString() : '?'}`,
         { model: ctx.model, host: ctx.host, times_opened: ctx.timesOpened },
       );
-    } else if (change.from === 'open' || change.from === 'halfOpen' || change.to === 'halfOpen' || change.to === 'missing' || change.to === 'degraded') {
-      decisions.record('circuit', `${ctx.model} on ${ctx.host}: ${change.from} → ${change.to} (${change.event})`, { model: ctx.model, host: ctx.host });
+    } else if (
+      change.from === 'open' ||
+      change.from === 'halfOpen' ||
+      change.to === 'halfOpen' ||
+      change.to === 'missing' ||
+      change.to === 'degraded'
+    ) {
+      decisions.record(
+        'circuit',
+        `${ctx.model} on ${ctx.host}: ${change.from} → ${change.to} (${change.event})`,
+        { model: ctx.model, host: ctx.host },
+      );
     }
     metricsObserver?.stateChange(change);
+    // Circuit changes must survive a kill -9: save at once rather than after the debounce.
+    if (
+      change.to === 'open' ||
+      change.from === 'open' ||
+      change.to === 'missing' ||
+      change.from === 'halfOpen'
+    )
+      persistence?.saveNow();
     // Half-open is reached by time alone; a probe is the trial that closes (or reopens) it.
     if (change.to === 'halfOpen') queueMicrotask(() => void prober?.probe(change.id));
     // Memory was freed: a displaced warm-set model may fit again.
@@ -112,7 +181,8 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
   if (!options.passive) {
     tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler.reconcileAll()));
     tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => probeDue()));
-    if (config.preload.predictive) tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => preloadPredicted()));
+    if (config.preload.predictive)
+      tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => preloadPredicted()));
   }
 
   async function probeDue() {
@@ -122,7 +192,8 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
         const state = fleet.stateOf(id);
         const view = fleet.view(id)!;
         const idle = view.inFlight === 0;
-        const due = state === 'halfOpen' || state === 'degraded' || (view.resident && idle && prober!.age(id) > ttl);
+        const due =
+          state === 'halfOpen' || state === 'degraded' || (view.resident && idle && prober!.age(id) > ttl);
         return due ? prober!.probe(id) : undefined;
       }),
     );
@@ -130,7 +201,10 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
 
   async function preloadPredicted() {
     const now = clock.now();
-    const loaded = fleet.candidates().filter((c) => c.resident || c.state === 'loading').map((c) => c.model);
+    const loaded = fleet
+      .candidates()
+      .filter((c) => c.resident || c.state === 'loading')
+      .map((c) => c.model);
     for (const s of predictPreloads(demand, now, config, { loaded })) {
       const target = bestHostFor(s.model);
       if (!target) continue;
@@ -151,7 +225,10 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
 
   function requireModel(name: string): string {
     if (!config.models[name]) {
-      throw new RmmError('RMM_UNKNOWN_MODEL', `unknown model "${name}"; configured models: ${Object.keys(config.models).join(', ')}`);
+      throw new RmmError(
+        'RMM_UNKNOWN_MODEL',
+        `unknown model "${name}"; configured models: ${Object.keys(config.models).join(', ')}`,
+      );
     }
     const id = bestHostFor(name) ?? fleet.ids().find((i) => fleet.view(i)?.model === name);
     if (!id) throw new RmmError('RMM_UNKNOWN_MODEL', `"${name}" is on no configured host`);
@@ -162,9 +239,7 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
   async function start() {
     await reconciler.reconcileAll();
     // The warm set: loaded at start and pinned, so interactive requests always have a loaded model.
-    await Promise.all(
-      fleet.pinned().map((id) => loader.ensureLoaded(id, 'warm set').catch(() => {})),
-    );
+    await Promise.all(fleet.pinned().map((id) => loader.ensureLoaded(id, 'warm set').catch(() => {})));
   }
 
   const chains = chainPositions(config);
@@ -176,9 +251,17 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
     decisions,
     started,
     complete: (request: CompletionRequest): Promise<CompletionResult> => {
-      if (request.model && request.model !== 'auto' && !request.model.startsWith('auto:') && !config.models[request.model]) {
+      if (
+        request.model &&
+        request.model !== 'auto' &&
+        !request.model.startsWith('auto:') &&
+        !config.models[request.model]
+      ) {
         return Promise.reject(
-          new RmmError('RMM_UNKNOWN_MODEL', `unknown model "${request.model}"; use auto, auto:<task> or one of: ${Object.keys(config.models).join(', ')}`),
+          new RmmError(
+            'RMM_UNKNOWN_MODEL',
+            `unknown model "${request.model}"; use auto, auto:<task> or one of: ${Object.keys(config.models).join(', ')}`,
+          ),
         );
       }
       return runJourney(deps, request);
@@ -196,7 +279,13 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
       const id = requireModel(name);
       const view = fleet.view(id)!;
       if (view.resident && view.state !== 'open') {
-        return { model_name: name, host: view.host, status: 'already_loaded', evicted: [], reason: `${name} is already loaded on ${view.host}` };
+        return {
+          model_name: name,
+          host: view.host,
+          status: 'already_loaded',
+          evicted: [],
+          reason: `${name} is already loaded on ${view.host}`,
+        };
       }
       const outcome = await loader.ensureLoaded(id, 'explicit preload');
       return {
@@ -204,7 +293,9 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
         host: view.host,
         status: 'loaded',
         evicted: outcome.evicted,
-        reason: outcome.evicted.length ? `evicted ${outcome.evicted.join(', ')} (lowest value: demand × load cost ÷ size)` : 'it fit in free VRAM',
+        reason: outcome.evicted.length
+          ? `evicted ${outcome.evicted.join(', ')} (lowest value: demand × load cost ÷ size)`
+          : 'it fit in free VRAM',
       };
     },
     checkHealth: (name: string, force = false) => prober!.check(requireModel(name), force),
@@ -217,7 +308,8 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
         now: clock.now(),
         chains,
         decisions: decisions.recent(),
-        savedAt: null,
+        savedAt: persistence?.status().last_saved_at ?? null,
+        ...(persistence && { persistence: persistence.status() }),
       }),
     models() {
       return manager.status().models;
@@ -231,9 +323,29 @@ export async function createManager(config: Readonly<Config>, options: ManagerOp
     },
     async close() {
       for (const t of tickers) t.stop();
+      await persistence?.close();
       fleet.stop();
       await Promise.all([...backends.values()].map((b) => b.close()));
     },
   };
   return manager;
+}
+
+/** Restores the fleet from a snapshot; one that cannot be restored is quarantined and the fleet starts fresh. */
+function createFleet(
+  config: Readonly<Config>,
+  options: FleetOptions,
+  snapshot: unknown,
+  persistence: StatePersistence | undefined,
+  logger: Logger,
+): Fleet {
+  if (snapshot) {
+    try {
+      return new Fleet(config, { ...options, snapshot: snapshot as never });
+    } catch (err) {
+      logger.error({ err }, 'the saved state could not be restored; starting fresh');
+      persistence?.quarantine(`restore failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return new Fleet(config, options);
 }

@@ -47,9 +47,11 @@ export class Reconciler {
       });
       if (wasReachable === false) this.decisions.record('reconcile', `host ${host} answers again`, { host });
     } catch (err) {
-      const error = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      const error =
+        err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
       this.fleet.sendSupervisor({ type: 'HOST_UNREACHABLE', host, now: this.clock.now(), error });
-      if (wasReachable !== false) this.decisions.record('reconcile', `host ${host} does not answer: ${error}`, { host });
+      if (wasReachable !== false)
+        this.decisions.record('reconcile', `host ${host} does not answer: ${error}`, { host });
     }
   }
 
@@ -63,7 +65,11 @@ export class Reconciler {
       const known = present.has(model) || present.has(`${model}:latest`);
       if (!known) {
         this.fleet.send(id, { type: 'MODEL_MISSING' });
-        this.decisions.record('reconcile', `${model} is not on ${host}: pull it with "ollama pull ${model}"`, { host, model });
+        this.decisions.record(
+          'reconcile',
+          `${model} is not on ${host}: pull it with "ollama pull ${model}"`,
+          { host, model },
+        );
       } else if (this.fleet.stateOf(id) === 'missing') {
         this.fleet.send(id, { type: 'MODEL_FOUND' });
       }

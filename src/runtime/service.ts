@@ -53,7 +53,7 @@ export async function startService(
   }
 
   const metrics = createMetrics();
-  const manager = await createManager(config, { logger, backend, metrics });
+  const manager = await createManager(config, { logger, backend, metrics, stateDir: config.state_dir });
   const app = await buildApp({ manager, config, logger, backend, metrics });
   await registerDashboard(app, { manager });
   const address = await app.listen({ host: config.server.host, port: config.server.port });

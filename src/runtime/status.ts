@@ -18,7 +18,11 @@ export function chainPositions(config: Readonly<Config>): Map<string, ModelView[
   return out;
 }
 
-export function modelViews(config: Readonly<Config>, fleet: Fleet, chains: Map<string, ModelView['chains']>): ModelView[] {
+export function modelViews(
+  config: Readonly<Config>,
+  fleet: Fleet,
+  chains: Map<string, ModelView['chains']>,
+): ModelView[] {
   return fleet.ids().map((id) => {
     const ctx = fleet.context(id)!;
     const spec = config.models[ctx.model]!;
@@ -54,7 +58,13 @@ export function circuitViews(fleet: Fleet): CircuitView[] {
       id,
       model: ctx.model,
       host: ctx.host,
-      state: isOpen ? 'open' : state === 'halfOpen' ? 'half_open' : state === 'missing' ? 'missing' : 'closed',
+      state: isOpen
+        ? 'open'
+        : state === 'halfOpen'
+          ? 'half_open'
+          : state === 'missing'
+            ? 'missing'
+            : 'closed',
       available: fleet.view(id)?.acceptsTraffic ?? false,
       is_open: isOpen,
       failure_count: ctx.consecutiveFailures,
@@ -90,6 +100,7 @@ export function buildStatus(input: {
   chains: Map<string, ModelView['chains']>;
   decisions: Decision[];
   savedAt: string | null;
+  persistence?: StatusView['persistence'];
 }): StatusView {
   const circuits = circuitViews(input.fleet);
   const single = input.config.hosts.length === 1;
@@ -101,10 +112,14 @@ export function buildStatus(input: {
     circuits,
     hosts: hostViews(input.fleet, input.backend),
     recent_decisions: input.decisions,
+    ...(input.persistence && { persistence: input.persistence }),
     model_state: {
       // Keyed by model name as the seed's model_state.json is; by host/model once there are several hosts.
       circuits: Object.fromEntries(
-        circuits.map((c) => [single ? c.model : c.id, { is_open: c.is_open, failure_count: c.failure_count }]),
+        circuits.map((c) => [
+          single ? c.model : c.id,
+          { is_open: c.is_open, failure_count: c.failure_count },
+        ]),
       ),
       saved_at: input.savedAt,
     },

@@ -18,14 +18,17 @@ export class Ticker {
 
   private arm() {
     if (this.stopped) return;
-    this.handle = this.clock.setTimeout(async () => {
-      try {
-        await this.task();
-      } catch {
-        // The task logs its own failures; a ticker must keep ticking.
-      }
-      this.arm();
-    }, Math.max(1, this.intervalMs));
+    this.handle = this.clock.setTimeout(
+      async () => {
+        try {
+          await this.task();
+        } catch {
+          // The task logs its own failures; a ticker must keep ticking.
+        }
+        this.arm();
+      },
+      Math.max(1, this.intervalMs),
+    );
   }
 
   stop(): void {

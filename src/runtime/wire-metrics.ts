@@ -5,7 +5,10 @@ import type { JourneyObserver } from './journey.ts';
 import type { LoadObserver } from './loader.ts';
 
 /** Connects the runtime's observations to the Prometheus metrics; one object serves every observer role. */
-export function wireMetrics(m: Metrics, _fleet: Fleet): JourneyObserver & LoadObserver & { stateChange(c: ModelStateChange): void } {
+export function wireMetrics(
+  m: Metrics,
+  _fleet: Fleet,
+): JourneyObserver & LoadObserver & { stateChange(c: ModelStateChange): void } {
   return {
     request(model: string, outcome: string, taskType: TaskType, urgency: Urgency, seconds: number) {
       m.requestsTotal.inc({ model, outcome, task_type: taskType, urgency });
@@ -29,7 +32,8 @@ export function wireMetrics(m: Metrics, _fleet: Fleet): JourneyObserver & LoadOb
       m.evictionsTotal.inc({ model, reason: reason.startsWith('make room') ? 'make_room' : 'other' });
     },
     stateChange(change: ModelStateChange) {
-      if (change.to === 'open') m.circuitOpenedTotal.inc({ model: change.context.model, host: change.context.host });
+      if (change.to === 'open')
+        m.circuitOpenedTotal.inc({ model: change.context.model, host: change.context.host });
     },
   };
 }

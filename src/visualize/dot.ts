@@ -30,6 +30,8 @@ function hasRootContent(root: StateGraph): boolean {
 }
 
 const initialId = (parentId: string) => `${parentId}.__initial`;
+/** Where arrows to or from a cluster attach: its initial dot, or an invisible point in a parallel state. */
+const anchorId = (state: StateGraph) => (state.initial ? initialId(state.id) : `${state.id}.__anchor`);
 const clusterId = (stateId: string) => `cluster_${stateId}`;
 
 interface Sink {
@@ -47,6 +49,8 @@ function writeChildren(parent: StateGraph, depth: number, sink: Sink) {
       `${pad}${quote(initialId(parent.id))} [shape=point, width=0.14, style=filled, fillcolor="${INK}", color="${INK}", label=""];`,
     );
     edges.push(`  ${quote(initialId(parent.id))} -> ${quote(`${parent.id}.${parent.initial}`)};`);
+  } else if (parent.children.length && parent.path.length) {
+    out.push(`${pad}${quote(anchorId(parent))} [shape=point, style=invis, width=0.01, label=""];`);
   }
   for (const child of parent.children) {
     if (child.children.length) {
@@ -81,11 +85,11 @@ function edge(source: StateGraph, targetNode: StateGraph | undefined, target: st
   let from = source.id;
   let to = target;
   if (source.children.length) {
-    from = initialId(source.id);
+    from = anchorId(source);
     attrs.push(`ltail=${quote(clusterId(source.id))}`);
   }
   if (targetNode?.children.length) {
-    to = initialId(targetNode.id);
+    to = anchorId(targetNode);
     attrs.push(`lhead=${quote(clusterId(targetNode.id))}`);
   }
   if (ts.every((t) => t.reenter)) attrs.push('style=dashed');

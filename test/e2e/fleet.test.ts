@@ -14,7 +14,11 @@ describe('the seed catalog on a 16 GB host', () => {
     stack = await startStack(0.05);
     const { manager, config } = stack;
     expect(stateOf(manager, 'llama3.2:3b')).toBe('loaded');
-    const r = await manager.complete({ kind: 'generate', prompt: 'Write a Python function to parse JSON', urgency: 'interactive' });
+    const r = await manager.complete({
+      kind: 'generate',
+      prompt: 'Write a Python function to parse JSON',
+      urgency: 'interactive',
+    });
     expect(r.task_type).toBe('code_generation');
     expect(r.model_used).toBe('llama3.2:3b');
     expect(r.fallback_used).toBe(true);
@@ -33,13 +37,26 @@ describe('the seed catalog on a 16 GB host', () => {
   it('a mixed workload across all models never takes the simulator over its VRAM budget', async () => {
     stack = await startStack(0.02);
     const { manager, sim } = stack;
-    const tasks = ['code_generation', 'code_review', 'reasoning', 'complex', 'fast_response', 'simple', 'creative', 'general'] as const;
+    const tasks = [
+      'code_generation',
+      'code_review',
+      'reasoning',
+      'complex',
+      'fast_response',
+      'simple',
+      'creative',
+      'general',
+    ] as const;
     const urgencies = ['interactive', 'background', 'batch'] as const;
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < 60; i++) {
       const taskType = tasks[i % tasks.length]!;
       const urgency = urgencies[(i * 7) % 3]!;
-      jobs.push(manager.complete({ kind: 'generate', prompt: `job ${i}`, taskType, urgency }).catch((e: unknown) => e));
+      jobs.push(
+        manager
+          .complete({ kind: 'generate', prompt: `job ${i}`, taskType, urgency })
+          .catch((e: unknown) => e),
+      );
       if (i % 6 === 5) await new Promise((r) => setTimeout(r, 40));
     }
     const results = await Promise.all(jobs);
@@ -65,8 +82,17 @@ describe('load with faults', () => {
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         manager
-          .complete({ kind: i % 2 ? 'chat' : 'generate', prompt: `q${i}`, messages: [{ role: 'user', content: `q${i}` }], taskType: 'general', urgency: 'batch' })
-          .then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e })),
+          .complete({
+            kind: i % 2 ? 'chat' : 'generate',
+            prompt: `q${i}`,
+            messages: [{ role: 'user', content: `q${i}` }],
+            taskType: 'general',
+            urgency: 'batch',
+          })
+          .then(
+            (r) => ({ ok: true as const, r }),
+            (e: unknown) => ({ ok: false as const, e }),
+          ),
       ),
     );
     expect(results).toHaveLength(500);

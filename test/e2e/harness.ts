@@ -31,7 +31,9 @@ export const SMALL_CATALOG: Patch = {
     ],
   },
   warm_set: ['alpha', 'beta', 'gamma'],
-  hosts: [{ name: 'local', url: 'http://127.0.0.1:11434', vram_gb: 16, num_parallel: 2, max_loaded_models: 4 }],
+  hosts: [
+    { name: 'local', url: 'http://127.0.0.1:11434', vram_gb: 16, num_parallel: 2, max_loaded_models: 4 },
+  ],
 };
 
 export interface Stack {
@@ -42,14 +44,23 @@ export interface Stack {
 }
 
 /** A simulator and a manager pointed at it, both on the same scaled catalog. */
-export async function startStack(scale: number, patch: Patch = {}, options: ManagerOptions = {}): Promise<Stack> {
+export async function startStack(
+  scale: number,
+  patch: Patch = {},
+  options: ManagerOptions = {},
+  existingSim?: SimulatorHandle,
+): Promise<Stack> {
   const base = scaledConfig(scale, patch);
-  const sim = await startSimulator({ config: base });
+  const sim = existingSim ?? (await startSimulator({ config: base }));
   const config = validateConfig({
     ...structuredClone(base),
     hosts: base.hosts.map((h) => ({ ...h, url: sim.url })),
   });
-  const manager = await createManager(config, { logger: pino({ level: 'silent' }), random: () => 0.5, ...options });
+  const manager = await createManager(config, {
+    logger: pino({ level: 'silent' }),
+    random: () => 0.5,
+    ...options,
+  });
   await manager.started;
   return {
     sim,
@@ -57,13 +68,17 @@ export async function startStack(scale: number, patch: Patch = {}, options: Mana
     config,
     async close() {
       await manager.close();
-      await sim.close();
+      if (!existingSim) await sim.close();
     },
   };
 }
 
 /** Polls `check` until it returns true, or fails after `ms` (a behavioural wait, not a timing assert). */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     if (await check()) return;

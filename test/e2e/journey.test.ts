@@ -16,21 +16,40 @@ describe('request journey against the simulator', () => {
     const { sim, manager } = stack;
     const fault = sim.faults.add({ kind: 'http_500', model: 'alpha' });
 
-    const first = await manager.complete({ kind: 'generate', prompt: 'hello there', taskType: 'general', urgency: 'background' });
+    const first = await manager.complete({
+      kind: 'generate',
+      prompt: 'hello there',
+      taskType: 'general',
+      urgency: 'background',
+    });
     expect(first.model_used).toBe('beta');
     expect(first.fallback_used).toBe(true);
     expect(first.attempts).toBeGreaterThanOrEqual(2);
     expect(first.attempts_detail[0]).toMatchObject({ model: 'alpha', outcome: 'failure' });
 
-    await eventually(async () => {
-      await manager.complete({ kind: 'generate', prompt: 'again', taskType: 'general', urgency: 'background' });
-      return stateOf(manager, 'alpha') === 'open';
-    }, 10_000, 'alpha circuit to open');
+    await eventually(
+      async () => {
+        await manager.complete({
+          kind: 'generate',
+          prompt: 'again',
+          taskType: 'general',
+          urgency: 'background',
+        });
+        return stateOf(manager, 'alpha') === 'open';
+      },
+      10_000,
+      'alpha circuit to open',
+    );
     const circuit = manager.status().circuits.find((c) => c.model === 'alpha')!;
     expect(circuit).toMatchObject({ is_open: true, available: false });
     expect(circuit.failure_count).toBeGreaterThanOrEqual(5);
 
-    const skipped = await manager.complete({ kind: 'generate', prompt: 'skip it', taskType: 'general', urgency: 'background' });
+    const skipped = await manager.complete({
+      kind: 'generate',
+      prompt: 'skip it',
+      taskType: 'general',
+      urgency: 'background',
+    });
     expect(skipped.model_used).toBe('beta');
     expect(skipped.attempts).toBe(1);
     expect(skipped.attempts_detail.some((a) => a.model === 'alpha')).toBe(false);
@@ -39,25 +58,45 @@ describe('request journey against the simulator', () => {
     sim.faults.remove(fault);
     // Recovery timeout (3 s scaled) passes with no traffic: half-open by time, closed by the probe.
     await eventually(() => stateOf(manager, 'alpha') === 'loaded', 10_000, 'alpha to heal');
-    const healed = await manager.complete({ kind: 'generate', prompt: 'healed?', taskType: 'general', urgency: 'background' });
+    const healed = await manager.complete({
+      kind: 'generate',
+      prompt: 'healed?',
+      taskType: 'general',
+      urgency: 'background',
+    });
     expect(healed.model_used).toBe('alpha');
     expect(healed.fallback_used).toBe(false);
-    expect(manager.decisions.recent(100).some((d) => d.kind === 'probe' && d.message.includes('alpha'))).toBe(true);
+    expect(manager.decisions.recent(100).some((d) => d.kind === 'probe' && d.message.includes('alpha'))).toBe(
+      true,
+    );
   });
 
   it('skips a missing model at once, never retries it, and shows it missing', async () => {
     stack = await startStack(SCALE, SMALL_CATALOG);
     const { sim, manager } = stack;
     sim.faults.add({ kind: 'missing', model: 'alpha' });
-    const r = await manager.complete({ kind: 'generate', prompt: 'x', taskType: 'general', urgency: 'background' });
+    const r = await manager.complete({
+      kind: 'generate',
+      prompt: 'x',
+      taskType: 'general',
+      urgency: 'background',
+    });
     expect(r.model_used).toBe('beta');
     const alphaAttempts = r.attempts_detail.filter((a) => a.model === 'alpha');
     expect(alphaAttempts).toHaveLength(1);
     expect(alphaAttempts[0]).toMatchObject({ outcome: 'failure', error_class: 'FATAL' });
     expect(stateOf(manager, 'alpha')).toBe('missing');
-    const again = await manager.complete({ kind: 'generate', prompt: 'y', taskType: 'general', urgency: 'background' });
+    const again = await manager.complete({
+      kind: 'generate',
+      prompt: 'y',
+      taskType: 'general',
+      urgency: 'background',
+    });
     expect(again.attempts_detail.some((a) => a.model === 'alpha')).toBe(false);
-    expect(manager.status().circuits.find((c) => c.model === 'alpha')).toMatchObject({ state: 'missing', available: false });
+    expect(manager.status().circuits.find((c) => c.model === 'alpha')).toMatchObject({
+      state: 'missing',
+      available: false,
+    });
   });
 
   it('answers from a fallback within the deadline when the top model hangs, without blocking others', async () => {
@@ -71,7 +110,11 @@ describe('request journey against the simulator', () => {
     ]);
     expect(hung.model_used).not.toBe('alpha');
     expect(hung.fallback_used).toBe(true);
-    expect(hung.attempts_detail[0]).toMatchObject({ model: 'alpha', outcome: 'failure', error_class: 'TRANSIENT' });
+    expect(hung.attempts_detail[0]).toMatchObject({
+      model: 'alpha',
+      outcome: 'failure',
+      error_class: 'TRANSIENT',
+    });
     expect(hung.latency_ms).toBeLessThan(deadline);
     expect(other.model_used).toBe('gamma');
     expect(other.attempts).toBe(1);
@@ -81,22 +124,38 @@ describe('request journey against the simulator', () => {
     stack = await startStack(SCALE, SMALL_CATALOG);
     const { manager } = stack;
     expect(stateOf(manager, 'delta')).toBe('unloaded');
-    const quick = await manager.complete({ kind: 'generate', prompt: 'design it', taskType: 'complex', urgency: 'interactive' });
+    const quick = await manager.complete({
+      kind: 'generate',
+      prompt: 'design it',
+      taskType: 'complex',
+      urgency: 'interactive',
+    });
     expect(quick.model_used).toBe('beta');
     expect(quick.selection_reason).toMatch(/delta/);
     // The load was started for the requests that follow, and is not cut by the request's end.
-    await eventually(() => ['loading', 'loaded'].includes(stateOf(manager, 'delta') ?? ''), 2000, 'delta load to start');
+    await eventually(
+      () => ['loading', 'loaded'].includes(stateOf(manager, 'delta') ?? ''),
+      2000,
+      'delta load to start',
+    );
     await eventually(() => stateOf(manager, 'delta') === 'loaded', 10_000, 'delta to load');
 
     await manager.loader.unload(manager.fleet.ids().find((id) => id.endsWith('/delta'))!, 'test');
-    const batch = await manager.complete({ kind: 'generate', prompt: 'design it', taskType: 'complex', urgency: 'batch' });
+    const batch = await manager.complete({
+      kind: 'generate',
+      prompt: 'design it',
+      taskType: 'complex',
+      urgency: 'batch',
+    });
     expect(batch.model_used).toBe('delta');
     expect(batch.fallback_used).toBe(false);
   });
 
   it('rejects an unknown model with a clear error and never calls upstream', async () => {
     stack = await startStack(SCALE, SMALL_CATALOG);
-    const err = await stack.manager.complete({ kind: 'generate', prompt: 'x', model: 'gpt-7' }).catch((e: unknown) => e);
+    const err = await stack.manager
+      .complete({ kind: 'generate', prompt: 'x', model: 'gpt-7' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RmmError);
     expect((err as RmmError).code).toBe('RMM_UNKNOWN_MODEL');
     expect((err as RmmError).message).toContain('alpha');

@@ -148,7 +148,11 @@ export function brokenInvariant(value: string, c: ModelContext): string | null {
   if (c.latencies.length > 32) return 'latency reservoir unbounded';
   if (value === 'open' && c.openedAt !== null && c.openUntil !== null) {
     const d = c.openUntil - c.openedAt;
-    if (d < c.circuit.recoveryTimeoutMs || d > c.circuit.recoveryTimeoutMaxMs) return 'open time outside [base, cap]';
+    // Clocks may carry fractions of a ms: allow for floating-point error in openUntil - openedAt.
+    const eps = 1e-6 * Math.max(1, c.openUntil);
+    if (d < Math.round(c.circuit.recoveryTimeoutMs) - eps || d > Math.round(c.circuit.recoveryTimeoutMaxMs) + eps) {
+      return 'open time outside [base, cap]';
+    }
   }
   return null;
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
-import { DIAGRAM_DIR } from '../../src/visualize/main.ts';
 import { allStates, eventTypes, machineGraph } from '../../src/visualize/graph.ts';
 import { DIAGRAM_MACHINES } from '../../src/visualize/machines.ts';
+import { DIAGRAM_DIR } from '../../src/visualize/main.ts';
 import { generateDiagrams, staleDiagrams } from '../../src/visualize/outputs.ts';
 import { graphvizAvailable } from '../../src/visualize/svg.ts';
 
@@ -39,62 +39,65 @@ describe('committed diagrams', () => {
   });
 });
 
-describe.each(DIAGRAM_MACHINES.map((m) => [m.name, m] as const))('%s machine diagrams', (name, { machine }) => {
-  const graph = machineGraph(machine);
-  const mermaid = file(`${name}.mmd`);
-  const dot = file(`${name}.dot`);
+describe.each(DIAGRAM_MACHINES.map((m) => [m.name, m] as const))(
+  '%s machine diagrams',
+  (name, { machine }) => {
+    const graph = machineGraph(machine);
+    const mermaid = file(`${name}.mmd`);
+    const dot = file(`${name}.dot`);
 
-  it('show every state, with its initial state marked', () => {
-    expect(mermaid).toMatch(/^stateDiagram-v2$/m);
-    const initial = machine.root.initial.target[0]!.key;
-    expect(mermaid).toContain(`[*] --> ${initial}\n`);
-    expect(dot).toContain(`"${machine.id}.__initial" -> "${machine.id}.${initial}"`);
-    for (const s of allStates(graph)) {
-      expect(mermaid, s.id).toMatch(new RegExp(`^\\s*(${s.key}|.* ${s.key}) `, 'm'));
-      expect(dot, s.id).toContain(`"${s.id}" [`);
-    }
-  });
-
-  it('show every event that has a transition', () => {
-    const events = Object.keys(machine.root.on);
-    for (const s of Object.values(machine.root.states)) events.push(...Object.keys(s.on));
-    expect(events.length).toBeGreaterThan(0);
-    expect(eventTypes(graph)).toEqual([...new Set(events)].sort());
-    for (const event of events) {
-      expect(mermaid, event).toMatch(new RegExp(`\\b${event}\\b`));
-      expect(dot, event).toMatch(new RegExp(`\\b${event}\\b`));
-    }
-  });
-
-  it('label each arrow with its event and guard', () => {
-    for (const s of [graph.root, ...allStates(graph)]) {
-      for (const t of s.transitions.filter((x) => x.guard && x.targets.length)) {
-        const label = `${t.label} [${t.guard}]`;
-        expect(mermaid, label).toContain(label);
-        expect(dot, label).toContain(label);
+    it('show every state, with its initial state marked', () => {
+      expect(mermaid).toMatch(/^stateDiagram-v2$/m);
+      const initial = machine.root.initial.target[0]!.key;
+      expect(mermaid).toContain(`[*] --> ${initial}\n`);
+      expect(dot).toContain(`"${machine.id}.__initial" -> "${machine.id}.${initial}"`);
+      for (const s of allStates(graph)) {
+        expect(mermaid, s.id).toMatch(new RegExp(`^\\s*(${s.key}|.* ${s.key}) `, 'm'));
+        expect(dot, s.id).toContain(`"${s.id}" [`);
       }
-    }
-  });
+    });
 
-  it('note the actors each state invokes', () => {
-    for (const s of allStates(graph)) {
-      for (const i of s.invoke) {
-        expect(mermaid).toContain(`invoke ${i.src} as ${i.id}`);
-        expect(dot).toContain(`invoke ${i.src} as ${i.id}`);
+    it('show every event that has a transition', () => {
+      const events = Object.keys(machine.root.on);
+      for (const s of Object.values(machine.root.states)) events.push(...Object.keys(s.on));
+      expect(events.length).toBeGreaterThan(0);
+      expect(eventTypes(graph)).toEqual([...new Set(events)].sort());
+      for (const event of events) {
+        expect(mermaid, event).toMatch(new RegExp(`\\b${event}\\b`));
+        expect(dot, event).toMatch(new RegExp(`\\b${event}\\b`));
       }
-    }
-  });
+    });
 
-  it('export a Stately machine with the same states and transitions', async () => {
-    const mod = (await import(join(DIAGRAM_DIR, `${name}.stately.ts`))) as { machine: AnyStateMachine };
-    const exported = mod.machine;
-    const ids = (m: AnyStateMachine) => allStates(machineGraph(m)).map((s) => s.id);
-    expect(ids(exported)).toEqual(ids(machine));
-    expect(exported.id).toBe(machine.id);
-    // Names stand in for implementations, so the whole chart survives the trip, not only the state ids.
-    expect(machineGraph(exported).root).toEqual(graph.root);
-  });
-});
+    it('label each arrow with its event and guard', () => {
+      for (const s of [graph.root, ...allStates(graph)]) {
+        for (const t of s.transitions.filter((x) => x.guard && x.targets.length)) {
+          const label = `${t.label} [${t.guard}]`;
+          expect(mermaid, label).toContain(label);
+          expect(dot, label).toContain(label);
+        }
+      }
+    });
+
+    it('note the actors each state invokes', () => {
+      for (const s of allStates(graph)) {
+        for (const i of s.invoke) {
+          expect(mermaid).toContain(`invoke ${i.src} as ${i.id}`);
+          expect(dot).toContain(`invoke ${i.src} as ${i.id}`);
+        }
+      }
+    });
+
+    it('export a Stately machine with the same states and transitions', async () => {
+      const mod = (await import(join(DIAGRAM_DIR, `${name}.stately.ts`))) as { machine: AnyStateMachine };
+      const exported = mod.machine;
+      const ids = (m: AnyStateMachine) => allStates(machineGraph(m)).map((s) => s.id);
+      expect(ids(exported)).toEqual(ids(machine));
+      expect(exported.id).toBe(machine.id);
+      // Names stand in for implementations, so the whole chart survives the trip, not only the state ids.
+      expect(machineGraph(exported).root).toEqual(graph.root);
+    });
+  },
+);
 
 describe('diagram colours', () => {
   it("are the dashboard's", () => {

@@ -24,7 +24,12 @@ const toy = setup({
     idle: {
       entry: 'hello',
       after: { 1000: { target: 'busy' }, slow: { target: 'done', guard: or(['x', not(and(['y', 'z']))]) } },
-      invoke: { src: 'svc', id: 'worker', onDone: { target: 'busy' }, onError: { target: 'done', actions: 'oops' } },
+      invoke: {
+        src: 'svc',
+        id: 'worker',
+        onDone: { target: 'busy' },
+        onError: { target: 'done', actions: 'oops' },
+      },
       on: { GO: [{ target: 'busy.left.deep', guard: 'x' }, { actions: 'count' }] },
     },
     busy: {
@@ -41,9 +46,7 @@ const toy = setup({
 
 /** The Stately export's module body, run without writing it to disk (it imports only createMachine). */
 function loadStately(source: string): AnyStateMachine {
-  const body = source
-    .replace(/^import .*$/m, '')
-    .replace('export const machine = ', 'return ');
+  const body = source.replace(/^import .*$/m, '').replace('export const machine = ', 'return ');
   return new Function('createMachine', body)(createMachine) as AnyStateMachine;
 }
 
@@ -54,7 +57,9 @@ describe('the graph walker', () => {
   it('reads delays, invoke results, priorities, higher-order guards and spawned actors', () => {
     expect(idle.entry).toEqual(['hello']);
     expect(idle.exit).toEqual([]);
-    expect(idle.transitions.map((t) => `${t.kind}:${t.label}:${t.guard ?? ''}:${t.targets.join('+')}`)).toEqual([
+    expect(
+      idle.transitions.map((t) => `${t.kind}:${t.label}:${t.guard ?? ''}:${t.targets.join('+')}`),
+    ).toEqual([
       'on:GO:x:toy.busy.left.deep',
       'on:GO::',
       'after:after 1000ms::toy.busy',
@@ -64,7 +69,11 @@ describe('the graph walker', () => {
     ]);
     expect(graph.spawns).toEqual(['spawned']);
     const done = graph.root.children.find((s) => s.key === 'done')!;
-    expect(done.transitions[0]).toMatchObject({ kind: 'always', guard: 'in toy.idle', targets: ['toy.idle'] });
+    expect(done.transitions[0]).toMatchObject({
+      kind: 'always',
+      guard: 'in toy.idle',
+      targets: ['toy.idle'],
+    });
   });
 
   it('survives the trip through the Stately export', () => {
