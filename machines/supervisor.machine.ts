@@ -1,6 +1,6 @@
 import { type ActorRefFrom, assign, enqueueActions, setup } from 'xstate';
-import { modelMachine } from './model.machine.ts';
 import type { ModelInput } from './model/types.ts';
+import { modelMachine } from './model.machine.ts';
 
 /**
  * The supervisor: spawns one model actor per (model, host), and holds what it knows of each host — its
@@ -77,7 +77,9 @@ export const supervisorMachine = setup({
       if (event.type !== 'HOST_RECONCILED') return {};
       const host = context.hosts[event.host];
       if (!host) return {};
-      const ours = new Set(Object.values(context.models).flatMap((ref) => (ref.id.startsWith(`${event.host}/`) ? [ref.id] : [])));
+      const ours = new Set(
+        Object.values(context.models).flatMap((ref) => (ref.id.startsWith(`${event.host}/`) ? [ref.id] : [])),
+      );
       const foreign = event.models.filter((m) => !ours.has(`${event.host}/${m.name}`));
       return {
         now: Math.max(context.now, event.now),

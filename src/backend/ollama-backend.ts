@@ -103,7 +103,12 @@ export class OllamaBackend {
         const res =
           call.kind === 'chat'
             ? await client.chat({ ...base, messages: withSystem(call), stream: false })
-            : await client.generate({ ...base, prompt: call.prompt ?? '', system: call.system, stream: false });
+            : await client.generate({
+                ...base,
+                prompt: call.prompt ?? '',
+                system: call.system,
+                stream: false,
+              });
         const final = res as unknown as UpstreamChunk;
         const text = call.kind === 'chat' ? (final.message?.content ?? '') : (final.response ?? '');
         return { text, final, chunks: 1 };

@@ -12,7 +12,10 @@ export const ERROR_CATALOGUE = {
   RMM_METHOD_NOT_ALLOWED: { status: 405, hint: 'use a method from the allow header' },
   RMM_UNKNOWN_MODEL: { status: 404, hint: 'use a model from GET /api/echo/resilient/models, or "auto"' },
   RMM_UNKNOWN_TASK_TYPE: { status: 400, hint: 'use one of the configured task types' },
-  RMM_NO_MODEL_AVAILABLE: { status: 503, hint: 'every candidate failed or is unavailable; see attempts_detail' },
+  RMM_NO_MODEL_AVAILABLE: {
+    status: 503,
+    hint: 'every candidate failed or is unavailable; see attempts_detail',
+  },
   RMM_DEADLINE_EXCEEDED: { status: 504, hint: 'no model answered within the deadline; use a longer urgency' },
   RMM_UPSTREAM_CLIENT_ERROR: { status: 400, hint: 'Ollama rejected the request itself; fix the request' },
   RMM_STREAM_BROKEN: { status: 502, hint: 'the model failed after the first token; retry the request' },
@@ -36,6 +39,13 @@ export class RmmError extends Error {
   }
 
   toJSON() {
-    return { error: { code: this.code, message: this.message, hint: ERROR_CATALOGUE[this.code].hint, ...this.details } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        hint: ERROR_CATALOGUE[this.code].hint,
+        ...this.details,
+      },
+    };
   }
 }

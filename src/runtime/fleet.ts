@@ -248,7 +248,10 @@ export class Fleet {
           continue;
         }
         let ledger = ledgers.get(view.host);
-        if (!ledger) ledgers.set(view.host, (ledger = this.ledger(view.host)));
+        if (!ledger) {
+          ledger = this.ledger(view.host);
+          ledgers.set(view.host, ledger);
+        }
         const plan = planLoad(ledger, view.model, view.sizeGb, this.planOptions());
         view.fitsNow = plan.action === 'load' || plan.action === 'partial_offload' || plan.action === 'none';
       }

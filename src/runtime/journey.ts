@@ -233,10 +233,7 @@ async function tryModel(
         ...(request.options && { options: request.options }),
         ...(request.format !== undefined && { format: request.format }),
         ...(request.signal && { signal: request.signal }),
-        timeoutMs: Math.max(
-          1,
-          ctx.deadline - clock.now() < timeoutMs ? ctx.deadline - clock.now() : timeoutMs,
-        ),
+        timeoutMs: Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs)),
         idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
         ...(request.onChunk && {
           onChunk: (chunk: UpstreamChunk) => {

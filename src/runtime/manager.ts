@@ -83,7 +83,12 @@ export async function createManager(
   const fleetOptions: FleetOptions = {
     clock,
     ...(sinks.length > 0 && {
-      sink: sinks.length === 1 ? sinks[0]! : (t, e, r) => sinks.forEach((f) => f(t, e, r)),
+      sink:
+        sinks.length === 1
+          ? sinks[0]!
+          : (t, e, r) => {
+              for (const f of sinks) f(t, e, r);
+            },
     }),
     demandOf: (model) => modelDemand(demand, model, clock.now()),
     onStateChange: (change) => onStateChange(change),

@@ -170,8 +170,14 @@ describe('planLoad', () => {
   });
 
   it('a warm set that fills the card or its slots yields to a model that has no other room', () => {
-    expect(planLoad(ledger({ p: entry(16, { pinned: true }) }), 'x', 1)).toMatchObject({ action: 'load', evict: ['p'] });
-    expect(planLoad(ledger({ p: entry(1, { pinned: true }) }, 16, 1), 'x', 1)).toMatchObject({ action: 'load', evict: ['p'] });
+    expect(planLoad(ledger({ p: entry(16, { pinned: true }) }), 'x', 1)).toMatchObject({
+      action: 'load',
+      evict: ['p'],
+    });
+    expect(planLoad(ledger({ p: entry(1, { pinned: true }) }, 16, 1), 'x', 1)).toMatchObject({
+      action: 'load',
+      evict: ['p'],
+    });
   });
 
   it("the seed's card: qwen2.5-coder:32b with llama3.2:3b warm and deepseek-coder busy must wait", () => {
@@ -248,7 +254,8 @@ describe('planLoad: properties', () => {
         if (plan.action !== 'load' && plan.action !== 'partial_offload') return;
         const pinned = Object.values(l.entries).filter((e) => e.pinned);
         const pinnedGb = pinned.reduce((sum, e) => sum + e.sizeVramGb, 0);
-        const fitsBesidePinned = size <= l.budgetGb - pinnedGb + 1e-9 && pinned.length + 1 <= l.maxLoadedModels;
+        const fitsBesidePinned =
+          size <= l.budgetGb - pinnedGb + 1e-9 && pinned.length + 1 <= l.maxLoadedModels;
         for (const v of plan.evict) {
           const e = l.entries[v]!;
           expect(e).toBeDefined();
