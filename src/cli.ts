@@ -8,6 +8,8 @@ Usage:
                                    start the service (default command; simulator if no Ollama is found)
   rmm sim [--config FILE] [--port N] [--bind ADDR] [--seed S] [--time-scale X] [--host-name H]
                                    run the Ollama-compatible simulator alone
+  rmm replay [--state-dir D] [--from CHECKPOINT] [--until TIME] [--model M] [--json] [--verify]
+                                   rebuild the actors' history from the journal; --verify compares with state.json
   rmm status [--url URL]           print a running service's status
   rmm help                         this text
 
@@ -27,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'status':
         return await status(rest);
+      case 'replay': {
+        const { replayCommand } = await import('./replay/command.ts');
+        return await replayCommand(rest);
+      }
       case 'help':
       case '--help':
       case '-h':
