@@ -91,7 +91,9 @@ export const modelMachine = setup({
     clearCircuit: assign(() => u.clearCircuit()),
     markDegraded: assign(({ context }) => u.markDegraded(context)),
     forgetEvidence: assign(({ context }) => u.forgetEvidence(context)),
-    openCircuit: assign(({ context, event }) => u.openCircuit(context, u.openReasonFor(context, failureOf(event)))),
+    openCircuit: assign(({ context, event }) =>
+      u.openCircuit(context, u.openReasonFor(context, failureOf(event))),
+    ),
     reopenCircuit: assign(({ context }) => u.openCircuit(context, 'trial_failed')),
     enterHalfOpen: assign(({ context, event }) => u.enterHalfOpen(context, event)),
     closeCircuit: assign(({ context }) => u.closeCircuit(context)),
@@ -108,7 +110,10 @@ export const modelMachine = setup({
     REQUEST_STARTED: { actions: 'startRequest' },
     REQUEST_SUCCEEDED: { actions: 'endRequest' },
     REQUEST_CANCELLED: { actions: 'endRequest' },
-    REQUEST_FAILED: [{ guard: 'isMissingFailure', target: '.missing', actions: 'requestFailed' }, { actions: 'endRequest' }],
+    REQUEST_FAILED: [
+      { guard: 'isMissingFailure', target: '.missing', actions: 'requestFailed' },
+      { actions: 'endRequest' },
+    ],
     LOAD_FAILED: { guard: 'isMissingFailure', target: '.missing', actions: 'stamp' },
     LOAD_SUCCEEDED: { actions: 'loadMeasured' },
     UNLOADED: { actions: 'noteUnloaded' },
@@ -135,11 +140,18 @@ export const modelMachine = setup({
           { actions: 'recordFailure' },
         ],
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
-        RECONCILED: [{ guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' }, { actions: 'stamp' }],
+        RECONCILED: [
+          { guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' },
+          { actions: 'stamp' },
+        ],
       },
     },
     loading: {
-      invoke: { src: 'deadlineTimer', id: 'loadTimer', input: ({ context }) => ({ at: context.loadDeadline ?? 0 }) },
+      invoke: {
+        src: 'deadlineTimer',
+        id: 'loadTimer',
+        input: ({ context }) => ({ at: context.loadDeadline ?? 0 }),
+      },
       on: {
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         LOAD_FAILED: [
@@ -148,7 +160,11 @@ export const modelMachine = setup({
           { target: 'unloaded', actions: 'recordFailure' },
         ],
         DEADLINE_REACHED: [
-          { guard: and(['loadDeadlinePassed', 'failureTrips']), target: 'open', actions: ['recordFailure', 'openCircuit'] },
+          {
+            guard: and(['loadDeadlinePassed', 'failureTrips']),
+            target: 'open',
+            actions: ['recordFailure', 'openCircuit'],
+          },
           { guard: 'loadDeadlinePassed', target: 'unloaded', actions: 'recordFailure' },
           // Early (a clock that fired before the deadline): re-enter to arm a new timer.
           { target: 'loading', reenter: true, actions: 'stamp' },
@@ -198,11 +214,18 @@ export const modelMachine = setup({
         ],
         UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
         UNLOADED: { target: 'unloaded', actions: 'stamp' },
-        RECONCILED: [{ guard: 'reportsGone', target: 'unloaded', actions: 'stamp' }, { actions: 'residencyReported' }],
+        RECONCILED: [
+          { guard: 'reportsGone', target: 'unloaded', actions: 'stamp' },
+          { actions: 'residencyReported' },
+        ],
       },
     },
     degraded: {
-      invoke: { src: 'deadlineTimer', id: 'degradedTimer', input: ({ context }) => ({ at: context.degradedUntil ?? 0 }) },
+      invoke: {
+        src: 'deadlineTimer',
+        id: 'degradedTimer',
+        input: ({ context }) => ({ at: context.degradedUntil ?? 0 }),
+      },
       on: {
         REQUEST_SUCCEEDED: [
           { guard: 'successRecovers', target: 'loaded', actions: 'requestSucceeded' },
@@ -229,12 +252,19 @@ export const modelMachine = setup({
         ],
         UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
         UNLOADED: { target: 'unloaded', actions: 'stamp' },
-        RECONCILED: [{ guard: 'reportsGone', target: 'unloaded', actions: 'stamp' }, { actions: 'residencyReported' }],
+        RECONCILED: [
+          { guard: 'reportsGone', target: 'unloaded', actions: 'stamp' },
+          { actions: 'residencyReported' },
+        ],
       },
     },
     open: {
       entry: ['clearLoad', 'clearDegraded'],
-      invoke: { src: 'deadlineTimer', id: 'openTimer', input: ({ context }) => ({ at: context.openUntil ?? 0 }) },
+      invoke: {
+        src: 'deadlineTimer',
+        id: 'openTimer',
+        input: ({ context }) => ({ at: context.openUntil ?? 0 }),
+      },
       on: {
         DEADLINE_REACHED: [
           { guard: 'recoveryDue', target: 'halfOpen', actions: 'enterHalfOpen' },
@@ -265,7 +295,11 @@ export const modelMachine = setup({
       on: {
         REQUEST_STARTED: [{ guard: 'hasTrialLeft', actions: 'startTrial' }, { actions: 'startRequest' }],
         REQUEST_SUCCEEDED: [
-          { guard: 'trialInFlight', target: 'loaded', actions: ['requestSucceeded', 'settleTrial', 'closeCircuit'] },
+          {
+            guard: 'trialInFlight',
+            target: 'loaded',
+            actions: ['requestSucceeded', 'settleTrial', 'closeCircuit'],
+          },
           { actions: 'endRequest' },
         ],
         REQUEST_FAILED: [
@@ -278,7 +312,10 @@ export const modelMachine = setup({
           { guard: and(['trialInFlight', not('failureCounts')]), actions: ['requestFailed', 'refundTrial'] },
           { actions: 'endRequest' },
         ],
-        REQUEST_CANCELLED: [{ guard: 'trialInFlight', actions: ['endRequest', 'refundTrial'] }, { actions: 'endRequest' }],
+        REQUEST_CANCELLED: [
+          { guard: 'trialInFlight', actions: ['endRequest', 'refundTrial'] },
+          { actions: 'endRequest' },
+        ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: ['probeSucceeded', 'closeCircuit'] },
         PROBE_FAILED: [
           { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
@@ -297,7 +334,10 @@ export const modelMachine = setup({
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
-        RECONCILED: [{ guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' }, { actions: 'stamp' }],
+        RECONCILED: [
+          { guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' },
+          { actions: 'stamp' },
+        ],
         REQUEST_FAILED: { actions: 'endRequest' },
         LOAD_FAILED: { actions: 'stamp' },
         PROBE_FAILED: { actions: 'stamp' },
@@ -320,7 +360,10 @@ export const modelMachine = setup({
           { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
           { actions: 'recordFailure' },
         ],
-        RECONCILED: [{ guard: 'reportsGone', target: 'unloaded', actions: 'stamp' }, { actions: 'residencyReported' }],
+        RECONCILED: [
+          { guard: 'reportsGone', target: 'unloaded', actions: 'stamp' },
+          { actions: 'residencyReported' },
+        ],
         RESTORED: { target: 'unloaded', actions: 'forgetInFlight' },
       },
     },

@@ -5,11 +5,15 @@ const USAGE = `rmm — Resilient Model Manager
 
 Usage:
   rmm serve [--config FILE] [--host ADDR] [--port N] [--state-dir DIR]
+            [--inspect] [--inspect-log FILE] [--inspect-url URL]
                                    start the service (default command; simulator if no Ollama is found)
   rmm sim [--config FILE] [--port N] [--bind ADDR] [--seed S] [--time-scale X] [--host-name H]
                                    run the Ollama-compatible simulator alone
   rmm replay [--state-dir D] [--from CHECKPOINT] [--until TIME] [--model M] [--json] [--verify]
                                    rebuild the actors' history from the journal; --verify compares with state.json
+  rmm visualize [--check]          regenerate the machine diagrams in visualizations/
+  rmm inspect-replay FILE [--inspect-url URL]
+                                   send a recorded --inspect-log file to a Stately inspector
   rmm status [--url URL]           print a running service's status
   rmm help                         this text
 
@@ -29,6 +33,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'status':
         return await status(rest);
+      case 'visualize': {
+        const { runVisualize } = await import('./visualize/main.ts');
+        return runVisualize(rest);
+      }
+      case 'inspect-replay':
+        return await inspectReplay(rest);
       case 'replay': {
         const { replayCommand } = await import('./replay/command.ts');
         return await replayCommand(rest);
@@ -67,7 +77,16 @@ async function serve(argv: string[]): Promise<number> {
     },
   });
   const { startService } = await import('./runtime/service.ts');
-  const service = await startService(config);
+  const inspecting = flags['inspect'] === true || flags['inspect-log'] !== undefined;
+  const service = await startService(config, {
+    ...(inspecting && {
+      inspection: {
+        inspect: flags['inspect'] === true,
+        ...(flags['inspect-log'] !== undefined && { logFile: flags['inspect-log'] as string }),
+        ...(flags['inspect-url'] !== undefined && { url: flags['inspect-url'] as string }),
+      },
+    }),
+  });
   const stop = async (signal: string) => {
     service.logger.info({ signal }, 'shutting down');
     await service.close();
@@ -94,4 +113,21 @@ async function status(argv: string[]): Promise<number> {
   }
   console.log(JSON.stringify(await res.json(), null, 2));
   return res.ok ? 0 : 1;
+}
+
+async function inspectReplay(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, { 'inspect-url': 'string' });
+  const file = positionals[0];
+  if (!file) throw new UsageError('inspect-replay needs the FILE written by --inspect-log');
+  const { replayToInspector } = await import('./runtime/inspection.ts');
+  try {
+    const { sent, skipped } = await replayToInspector(file, {
+      ...(flags['inspect-url'] !== undefined && { url: flags['inspect-url'] as string }),
+    });
+    console.log(`sent ${sent} inspection events${skipped ? ` (${skipped} unreadable lines skipped)` : ''}`);
+    return 0;
+  } catch (err) {
+    console.error(`rmm inspect-replay: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
 }

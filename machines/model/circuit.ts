@@ -21,7 +21,10 @@ export function tripReason(c: ModelContext, f: FailureFields): OpenReason | null
 
 export function isDegradedBy(t: WindowTotals, s: CircuitSettings): boolean {
   if (t.calls < s.minimumCalls) return false;
-  return slowRate(t) >= s.slowCallRateThreshold || failureRate(t) >= s.failureRateThreshold * DEGRADED_FAILURE_FRACTION;
+  return (
+    slowRate(t) >= s.slowCallRateThreshold ||
+    failureRate(t) >= s.failureRateThreshold * DEGRADED_FAILURE_FRACTION
+  );
 }
 
 /**

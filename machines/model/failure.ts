@@ -1,5 +1,5 @@
-import { countsAgainstCircuit } from '../../src/policy/errors.ts';
 import type { Classification } from '../../src/policy/errors.ts';
+import { countsAgainstCircuit } from '../../src/policy/errors.ts';
 import type { FailureFields, ModelEvent } from './types.ts';
 
 /** The failure fields of an event, from the taxonomy's classification (what the runtime sends). */
@@ -15,7 +15,11 @@ export function failureFrom(c: Classification, latencyMs?: number): FailureField
 }
 
 /** A load that passes its deadline fails like any transient load error. */
-const LOAD_TIMEOUT: FailureFields = { errorClass: 'TRANSIENT', reason: 'load_timeout', countsAgainstCircuit: true };
+const LOAD_TIMEOUT: FailureFields = {
+  errorClass: 'TRANSIENT',
+  reason: 'load_timeout',
+  countsAgainstCircuit: true,
+};
 
 /** The failure an event stands for, or undefined when it is not one. */
 export function failureOf(e: ModelEvent): FailureFields | undefined {

@@ -1,9 +1,8 @@
-import { isDegradedBy } from './circuit.ts';
+import { isDegradedBy, tripReason } from './circuit.ts';
 import { counts, failureOf } from './failure.ts';
 import type { ModelContext, ModelEvent } from './types.ts';
 import { afterFailure, staleSample } from './updates.ts';
 import { outcomeCode, totalsAfter } from './window.ts';
-import { tripReason } from './circuit.ts';
 
 /**
  * Guard predicates, named in the machine so its diagram reads as rules. They see the context before the

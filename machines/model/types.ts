@@ -152,7 +152,15 @@ export type ModelEventType = ModelEvent['type'];
 export type ModelEventOf<T extends ModelEventType> = Extract<ModelEvent, { type: T }>;
 export type FailureEvent = ModelEventOf<'REQUEST_FAILED' | 'LOAD_FAILED' | 'PROBE_FAILED'>;
 
-export type ModelStateValue = 'unloaded' | 'loading' | 'loaded' | 'degraded' | 'open' | 'halfOpen' | 'missing' | 'unloading';
+export type ModelStateValue =
+  | 'unloaded'
+  | 'loading'
+  | 'loaded'
+  | 'degraded'
+  | 'open'
+  | 'halfOpen'
+  | 'missing'
+  | 'unloading';
 
 /** Input of the deadline timer actor: fire DEADLINE_REACHED once the clock reaches `at`. */
 export interface DeadlineTimerInput {

@@ -12,6 +12,7 @@ type Ctx = ModelContext;
 type Patch = Partial<ModelContext>;
 type Timed = { now: number };
 
+// biome-ignore lint/complexity/useMathMinMax: unlike Math.max, a NaN `now` from a broken clock is ignored.
 export const timeOf = (c: Ctx, e: Timed): number => (e.now > c.now ? e.now : c.now);
 
 export const stamp = (c: Ctx, e: Timed): Patch => ({ now: timeOf(c, e) });
@@ -112,7 +113,12 @@ export const clearDegraded = (): Patch => ({ degradedUntil: null });
 
 export const clearResidency = (): Patch => ({ resident: false, sizeVramGb: null, expiresAt: null });
 
-export const clearCircuit = (): Patch => ({ openUntil: null, openedAt: null, trialsLeft: 0, trialsInFlight: 0 });
+export const clearCircuit = (): Patch => ({
+  openUntil: null,
+  openedAt: null,
+  trialsLeft: 0,
+  trialsInFlight: 0,
+});
 
 export function markDegraded(c: Ctx): Patch {
   return { degradedUntil: c.now + c.circuit.recoveryTimeoutMs };

@@ -156,9 +156,11 @@ function decide(f: Facts, phase: ErrorPhase): Decision {
 }
 
 function byStatus(status: number, text: string, phase: ErrorPhase): Decision {
-  const known = fromServerText(text, phase);
+  const known = fromServerText(text, phase) ?? (status >= 400 && status < 500 ? clientText(text) : undefined);
   if (known) return known;
+  // A plain 404 ("404 page not found") or 405: this server does not speak the API we expect.
   if (status === 404) return { class: 'FATAL', reason: 'not_found' };
+  if (status === 405) return { class: 'FATAL', reason: 'method_not_allowed' };
   if (status === 408) return timeout(phase);
   if (status === 429) return { class: 'TRANSIENT', reason: 'rate_limited' };
   if (status === 401 || status === 403) return { class: 'FATAL', reason: 'upstream_auth' };
@@ -177,8 +179,8 @@ function byStatus(status: number, text: string, phase: ErrorPhase): Decision {
  */
 function fromServerText(text: string, phase: ErrorPhase): Decision | undefined {
   if (!text) return undefined;
-  // `model 'x' not found` and `model "x" not found, try pulling it first`; OpenAI shape says not_found_error.
-  if (/model ['"][^'"]*['"] not found|model not found|not_found_error/.test(text)) {
+  // `model 'x' not found` (v0.6.8 to HEAD) and `model "x" not found, try pulling it first` (blob gone).
+  if (/model ['"][^'"]*['"] not found|model not found/.test(text)) {
     return { class: 'FATAL', reason: 'model_not_found' };
   }
   if (/server busy|maximum pending requests/.test(text)) return { class: 'TRANSIENT', reason: 'busy' };
@@ -198,10 +200,18 @@ function fromServerText(text: string, phase: ErrorPhase): Decision | undefined {
   if (/does not support (generate|chat|thinking|tools|insert|embedding|vision|completion)/.test(text)) {
     return { class: 'FATAL', reason: 'unsupported' };
   }
+  return undefined;
+}
+
+/**
+ * Texts that blame the request itself. Only believed with a 4xx: the same words inside a stream that
+ * was accepted (an "unexpected EOF" from a runner, say) are the server's trouble, not the caller's.
+ */
+function clientText(text: string): Decision | undefined {
   if (/input length exceeds the context length/.test(text))
     return { class: 'CLIENT', reason: 'context_length' };
   if (
-    /model is required|missing request body|invalid model name|missing unit in duration|invalid duration|invalid_request_error|cannot unmarshal|invalid character|unexpected end of json/.test(
+    /model is required|missing request body|invalid model name|missing unit in duration|invalid duration|cannot unmarshal|invalid character|unexpected eof|unexpected end of json/.test(
       text,
     )
   ) {

@@ -1,4 +1,4 @@
-import { type Actor, type AnyActorLogic, createActor, type Snapshot } from 'xstate';
+import { type Actor, type AnyActorLogic, createActor, type InspectionEvent, type Snapshot } from 'xstate';
 import { modelInputFrom } from '../../machines/model/context.ts';
 import type { ModelContext, ModelEvent, ModelStateValue } from '../../machines/model/types.ts';
 import { modelMachine } from '../../machines/model.machine.ts';
@@ -47,6 +47,8 @@ export interface FleetOptions {
    * one and feeds the journaled DEADLINE_REACHED events instead.
    */
   deadlineTimer?: AnyActorLogic;
+  /** Live inspection (--inspect, --inspect-log): receives every XState inspection event. */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 export type SupervisorActor = Actor<typeof supervisorMachine>;
@@ -105,6 +107,7 @@ export class Fleet {
       ...(options.snapshot && { snapshot: options.snapshot as never }),
       // Deadlines fire inside the actor system; inspection is how they reach the journal too.
       inspect: (ev) => {
+        options.inspect?.(ev);
         if (ev.type === '@xstate.event' && ev.event.type === 'DEADLINE_REACHED') {
           this.options.sink?.(
             (ev.actorRef as unknown as { id: string }).id,

@@ -274,8 +274,11 @@ export interface InspectorSocketOptions {
 export interface InspectorSocket extends InspectionTarget {
   /** Resolves true once connected, false if not within `timeoutMs`. */
   connected(timeoutMs: number): Promise<boolean>;
-  /** Sends what is queued if connected, then closes and stops reconnecting. */
-  close(): Promise<void>;
+  /**
+   * Stops reconnecting and closes; what was already sent is delivered first. Waits at most `timeoutMs`
+   * (default 2 s) for the inspector to acknowledge.
+   */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 const RETRY_MIN_MS = 500;
@@ -357,14 +360,14 @@ export function connectInspector(options: InspectorSocketOptions = {}): Inspecto
         waiters.add(done);
       });
     },
-    async close() {
+    async close(timeoutMs = CLOSE_WAIT_MS) {
       stopped = true;
       clearTimeout(retry);
       for (const w of [...waiters]) w(false);
       const socket = ws;
       if (!socket) return;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        const timer = setTimeout(resolve, timeoutMs);
         timer.unref();
         socket.addEventListener('close', () => {
           clearTimeout(timer);
@@ -417,6 +420,33 @@ export async function replayInspectionLog(file: string, target: InspectionTarget
   }
   return { sent, skipped };
 }
+
+export interface ReplayOptions {
+  url?: string;
+  logger?: InspectionLogger;
+  /** How long to wait for the inspector before giving up (default 5 s). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * `rmm inspect-replay FILE`: connects to a WebSocket inspector, sends the whole log, closes. Throws if no
+ * inspector answers in time (a replay into nothing is a mistake worth reporting, unlike live inspection).
+ */
+export async function replayToInspector(file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const url = options.url ?? DEFAULT_INSPECTOR_URL;
+  const socket = connectInspector({ url, logger: options.logger ?? quietLogger });
+  try {
+    if (!(await socket.connected(options.connectTimeoutMs ?? 5_000))) {
+      throw new Error(`no inspector answered at ${url}; start one first (see README, "Live inspection")`);
+    }
+    return await replayInspectionLog(file, socket);
+  } finally {
+    // A long log can take a while to drain; the close handshake comes after the last event.
+    await socket.close(30_000);
+  }
+}
+
+const quietLogger: InspectionLogger = { info: () => undefined, warn: () => undefined };
 
 function isStatelyEvent(v: unknown): v is StatelyInspectionEvent {
   const e = v as { type?: unknown; sessionId?: unknown } | null;

@@ -45,6 +45,8 @@ export interface ManagerOptions {
   passive?: boolean;
   /** Persist snapshots and the event journal here (restoring from it at start). Default: no persistence. */
   stateDir?: string;
+  /** Live inspection of the actor system (see src/runtime/inspection.ts). */
+  inspect?: FleetOptions['inspect'];
 }
 
 /** A running manager plus the internals tests and the HTTP layer's extras look at. */
@@ -92,6 +94,7 @@ export async function createManager(
     }),
     demandOf: (model) => modelDemand(demand, model, clock.now()),
     onStateChange: (change) => onStateChange(change),
+    ...(options.inspect && { inspect: options.inspect }),
   };
   const fleet = createFleet(
     config,
@@ -100,11 +103,6 @@ export async function createManager(
     persistence,
     logger,
   );
-  if (restored) {
-    // Nothing that was in flight survived the restart; circuits, statistics and deadlines did.
-    for (const id of fleet.ids()) fleet.send(id, { type: 'RESTORED' });
-    decisions.record('reconcile', `resumed from ${persistence!.status().state_file}`, {});
-  }
   const metricsObserver = options.metrics ? wireMetrics(options.metrics, fleet) : undefined;
   const loader = new Loader(config, fleet, backends, clock, decisions, metricsObserver);
   prober = new Prober(config, fleet, backends, clock, decisions);
@@ -127,6 +125,11 @@ export async function createManager(
     demand,
     retry_budget: retryBudget.toJSON(),
   }));
+  if (restored) {
+    // Nothing that was in flight survived the restart; circuits, statistics and deadlines did.
+    for (const id of fleet.ids()) fleet.send(id, { type: 'RESTORED' });
+    decisions.record('reconcile', `resumed from ${persistence!.status().state_file}`, {});
+  }
   await persistence?.baseCheckpoint();
   const deps: JourneyDeps = {
     config,

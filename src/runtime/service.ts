@@ -8,6 +8,7 @@ import { registerDashboard } from '../http/dashboard/index.ts';
 import type { Manager } from '../manager/types.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { startSimulator } from '../simulator/index.ts';
+import { createInspection } from './inspection.ts';
 import { createManager } from './manager.ts';
 
 export interface Service {
@@ -24,9 +25,16 @@ export interface Service {
  * Starts everything: decides between a real Ollama and the built-in simulator, creates the manager, and
  * listens. A down Ollama never stops the start: models just show unhealthy until it answers.
  */
+export interface ServiceOptions {
+  logger?: Logger;
+  env?: Record<string, string | undefined>;
+  /** --inspect, --inspect-log FILE, --inspect-url URL. */
+  inspection?: { inspect?: boolean; logFile?: string; url?: string };
+}
+
 export async function startService(
   initial: Readonly<Config>,
-  options: { logger?: Logger; env?: Record<string, string | undefined> } = {},
+  options: ServiceOptions = {},
 ): Promise<Service> {
   const logger =
     options.logger ??
@@ -52,8 +60,21 @@ export async function startService(
     );
   }
 
+  const inspection = options.inspection
+    ? createInspection({
+        ...options.inspection,
+        logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+      })
+    : undefined;
+  if (inspection) closers.push(() => inspection.close());
   const metrics = createMetrics();
-  const manager = await createManager(config, { logger, backend, metrics, stateDir: config.state_dir });
+  const manager = await createManager(config, {
+    logger,
+    backend,
+    metrics,
+    stateDir: config.state_dir,
+    ...(inspection && { inspect: inspection.inspect }),
+  });
   const app = await buildApp({ manager, config, logger, backend, metrics });
   await registerDashboard(app, { manager });
   const address = await app.listen({ host: config.server.host, port: config.server.port });

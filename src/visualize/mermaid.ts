@@ -3,10 +3,10 @@ import { arrows, stateDetails, titleOf, triggerLabel } from './labels.ts';
 import { stateColour } from './palette.ts';
 
 /**
- * Mermaid `stateDiagram-v2`. Arrows are transitions with a target, labelled `EVENT [guard]`; what a state
- * does without leaving (entry, invoked actors, bookkeeping transitions) is a note beside it. Transitions
- * on the machine's root apply in any state that does not handle the event itself, so they start from an
- * `any state` pseudo-state.
+ * Mermaid `stateDiagram-v2`. Arrows are transitions with a target, labelled `EVENT [guard]` (one arrow
+ * per pair of states, one line per transition); what a state does without leaving (entry, invoked actors,
+ * bookkeeping transitions) is a note beside it. Transitions on the machine's root apply in any state that
+ * does not handle the event itself, so they start from an `any state` pseudo-state.
  */
 export function toMermaid(graph: MachineGraph, source: string): string {
   const ids = mermaidIds(graph);

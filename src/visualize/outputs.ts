@@ -20,7 +20,7 @@ export interface GenerateOptions {
   machines?: readonly DiagramMachine[];
 }
 
-/** Suffixes this generator owns in visualizations/; anything else there (a README by hand) is left alone. */
+/** Suffixes this generator owns in visualizations/ (plus its README.md); any other file there is left alone. */
 const GENERATED = ['.mmd', '.dot', '.svg', '.stately.ts'];
 
 /** Every file for every machine, in memory, sorted by name: the same bytes on any box. */

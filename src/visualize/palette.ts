@@ -1,6 +1,6 @@
 /**
  * State colours, the dashboard's own (src/http/dashboard/assets/style.css, `--<state>` variables) so a
- * diagram and the live dashboard agree at a glance. test/visualize/palette.test.ts fails if they drift.
+ * diagram and the live dashboard agree at a glance. test/visualize/diagrams.test.ts fails if they drift.
  */
 export const STATE_COLOURS: Readonly<Record<string, string>> = Object.freeze({
   unloaded: '#6e7781',

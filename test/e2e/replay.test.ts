@@ -17,7 +17,13 @@ async function chaosRun(): Promise<string> {
   s.sim.faults.add({ kind: 'cut_stream', model: 'gamma', rate: 0.3 });
   const jobs = Array.from({ length: 40 }, (_, i) =>
     s.manager
-      .complete({ kind: 'generate', prompt: `q${i}`, taskType: 'general', urgency: 'background', ...(i % 3 === 0 && { onChunk: () => {} }) })
+      .complete({
+        kind: 'generate',
+        prompt: `q${i}`,
+        taskType: 'general',
+        urgency: 'background',
+        ...(i % 3 === 0 && { onChunk: () => {} }),
+      })
       .catch(() => undefined),
   );
   await Promise.all(jobs);
@@ -52,14 +58,18 @@ describe('rmm replay', () => {
       const file = join(dir, 'state.json');
       const decoded = decodeEnvelope(readFileSync(file, 'utf8'), 1);
       if (!decoded.ok) throw new Error('state.json unreadable');
-      const payload = decoded.envelope.payload as PersistedState & { supervisor: { children: Record<string, { snapshot: { context: { timesOpened: number } } }> } };
+      const payload = decoded.envelope.payload as PersistedState & {
+        supervisor: { children: Record<string, { snapshot: { context: { timesOpened: number } } }> };
+      };
       payload.supervisor.children['local/alpha']!.snapshot.context.timesOpened += 7;
       writeFileSync(
         file,
         encodeEnvelope(stringifyPayload(payload), {
           schemaVersion: 1,
           savedAt: decoded.envelope.saved_at,
-          ...(decoded.envelope.journal_checkpoint && { journalCheckpoint: decoded.envelope.journal_checkpoint }),
+          ...(decoded.envelope.journal_checkpoint && {
+            journalCheckpoint: decoded.envelope.journal_checkpoint,
+          }),
         }),
       );
       err.mockClear();

@@ -1,5 +1,5 @@
-import { type AnyEventObject, createActor, createMachine, sendTo } from 'xstate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type AnyEventObject, createActor, createMachine, sendTo } from 'xstate';
 import { deadlineTimerLogic, systemTimerClock, type TimerClock } from '../../src/runtime/deadline-timer.ts';
 import { ManualClock } from './manual-clock.ts';
 

@@ -25,7 +25,15 @@ export function stateKey(s: { value: unknown; context: ModelContext }): string {
   const w = c.window;
   const ordered = [...w.slots.slice(w.next), ...w.slots.slice(0, w.next)].join('');
   const streak = Math.min(c.consecutiveFailures, c.circuit.failureThreshold);
-  return JSON.stringify([s.value, Math.min(c.inFlight, 2), c.trialsLeft, c.trialsInFlight, streak, ordered, c.loadedAt !== null]);
+  return JSON.stringify([
+    s.value,
+    Math.min(c.inFlight, 2),
+    c.trialsLeft,
+    c.trialsInFlight,
+    streak,
+    ordered,
+    c.loadedAt !== null,
+  ]);
 }
 
 /** At most two requests in flight, so the key space stays finite. */

@@ -22,7 +22,10 @@ export const SMALL_CIRCUIT: CircuitSettings = {
   slowCallRateThreshold: 0.5,
 };
 
-export function makeInput(patch: Partial<ModelInput> = {}, circuit: Partial<CircuitSettings> = {}): ModelInput {
+export function makeInput(
+  patch: Partial<ModelInput> = {},
+  circuit: Partial<CircuitSettings> = {},
+): ModelInput {
   return {
     id: 'local/m:1b',
     model: 'm:1b',
@@ -103,7 +106,8 @@ export function labelledEventsFor(c: ModelContext, slowMs = c.circuit.slowCallMs
     ['restored', { type: 'RESTORED', now }],
     ['start', { type: 'REQUEST_STARTED', now }],
   ];
-  if (c.loadedAt !== null) ev.push(['ps-gone-stale', { type: 'RECONCILED', now, loaded: false, sampledAt: c.loadedAt - 1 }]);
+  if (c.loadedAt !== null)
+    ev.push(['ps-gone-stale', { type: 'RECONCILED', now, loaded: false, sampledAt: c.loadedAt - 1 }]);
   const deadlines: Array<[string, number | null]> = [
     ['load', c.loadDeadline],
     ['open', c.openUntil],
@@ -133,8 +137,10 @@ export function brokenInvariant(value: string, c: ModelContext): string | null {
   const codes = w.slots.filter((x) => x !== 0);
   if (c.inFlight < 0) return 'inFlight < 0';
   if (c.trialsInFlight < 0 || c.trialsLeft < 0) return 'negative trials';
-  if (c.trialsLeft + c.trialsInFlight > c.circuit.halfOpenMaxCalls) return 'more trials than half_open_max_calls';
-  if (value !== 'halfOpen' && (c.trialsLeft !== 0 || c.trialsInFlight !== 0)) return 'trials outside halfOpen';
+  if (c.trialsLeft + c.trialsInFlight > c.circuit.halfOpenMaxCalls)
+    return 'more trials than half_open_max_calls';
+  if (value !== 'halfOpen' && (c.trialsLeft !== 0 || c.trialsInFlight !== 0))
+    return 'trials outside halfOpen';
   if (c.trialsInFlight > c.inFlight) return 'trials in flight exceed requests in flight';
   if ((c.loadDeadline !== null) !== (value === 'loading')) return 'loadDeadline set outside loading';
   if ((c.openUntil !== null) !== (value === 'open')) return 'openUntil set outside open';
@@ -150,7 +156,10 @@ export function brokenInvariant(value: string, c: ModelContext): string | null {
     const d = c.openUntil - c.openedAt;
     // Clocks may carry fractions of a ms: allow for floating-point error in openUntil - openedAt.
     const eps = 1e-6 * Math.max(1, c.openUntil);
-    if (d < Math.round(c.circuit.recoveryTimeoutMs) - eps || d > Math.round(c.circuit.recoveryTimeoutMaxMs) + eps) {
+    if (
+      d < Math.round(c.circuit.recoveryTimeoutMs) - eps ||
+      d > Math.round(c.circuit.recoveryTimeoutMaxMs) + eps
+    ) {
       return 'open time outside [base, cap]';
     }
   }

@@ -28,12 +28,21 @@ function feed(actor: ReturnType<typeof start>, make: (now: number) => ModelEvent
   }
 }
 
-const ok = (latencyMs = 200) => (now: number): ModelEvent[] => [
-  { type: 'REQUEST_STARTED', now },
-  { type: 'REQUEST_SUCCEEDED', now, latencyMs },
-];
-const bad = (errorClass: 'TRANSIENT' | 'DEGRADED' | 'FATAL' | 'CLIENT' | 'CANCELLED' = 'TRANSIENT', reason = 'timeout') =>
-  (now: number): ModelEvent[] => [{ type: 'REQUEST_STARTED', now }, fail('REQUEST_FAILED', now, errorClass, reason)];
+const ok =
+  (latencyMs = 200) =>
+  (now: number): ModelEvent[] => [
+    { type: 'REQUEST_STARTED', now },
+    { type: 'REQUEST_SUCCEEDED', now, latencyMs },
+  ];
+const bad =
+  (
+    errorClass: 'TRANSIENT' | 'DEGRADED' | 'FATAL' | 'CLIENT' | 'CANCELLED' = 'TRANSIENT',
+    reason = 'timeout',
+  ) =>
+  (now: number): ModelEvent[] => [
+    { type: 'REQUEST_STARTED', now },
+    fail('REQUEST_FAILED', now, errorClass, reason),
+  ];
 
 /** Moves the clock to the actor's deadline `at` (the events ran a few ms ahead of the clock). */
 function advanceTo(clock: ManualClock, at: number | null) {
@@ -67,14 +76,22 @@ describe('circuit configuration', () => {
 
   it('builds the input of one model on one host from the catalog', () => {
     const input = modelInputFrom(seed, 'local', 'llama3.1:70b', T0);
-    expect(input).toMatchObject({ id: 'local/llama3.1:70b', sizeGb: 40, loadTimeMs: 90_000, loadTimeoutMs: 300_000, now: T0 });
+    expect(input).toMatchObject({
+      id: 'local/llama3.1:70b',
+      sizeGb: 40,
+      loadTimeMs: 90_000,
+      loadTimeoutMs: 300_000,
+      now: T0,
+    });
     expect(() => modelInputFrom(seed, 'local', 'nope:1b', T0)).toThrow(/unknown model/);
     expect(() => modelInputFrom(seed, 'elsewhere', 'llama3.1:70b', T0)).toThrow(/unknown host/);
   });
 
   it('clamps a minimum of calls larger than the window, and a cap below the base', () => {
     const c = circuitConfigFrom(
-      scaledConfig(1, { circuit: { window_size: 4, minimum_calls: 10, recovery_timeout_s: 60, recovery_timeout_max_s: 30 } }),
+      scaledConfig(1, {
+        circuit: { window_size: 4, minimum_calls: 10, recovery_timeout_s: 60, recovery_timeout_max_s: 30 },
+      }),
     );
     expect(c.minimumCalls).toBe(4);
     expect(c.recoveryTimeoutMaxMs).toBe(60_000);
@@ -134,7 +151,14 @@ describe('opening the circuit', () => {
     feed(a, bad('CLIENT', 'bad_request'), 20);
     feed(a, bad('CANCELLED', 'cancelled'), 20);
     feed(a, bad('FATAL', 'unsupported'), 20);
-    feed(a, (now) => [{ type: 'REQUEST_STARTED', now }, { type: 'REQUEST_CANCELLED', now }], 20);
+    feed(
+      a,
+      (now) => [
+        { type: 'REQUEST_STARTED', now },
+        { type: 'REQUEST_CANCELLED', now },
+      ],
+      20,
+    );
     const s = a.getSnapshot();
     expect(s.value).toBe('loaded');
     expect(s.context.consecutiveFailures).toBe(0);
@@ -404,7 +428,11 @@ describe('loading', () => {
     clock.advance(300_000);
     const s = a.getSnapshot();
     expect(s.value).toBe('unloaded');
-    expect(s.context.lastFailure).toEqual({ errorClass: 'TRANSIENT', reason: 'load_timeout', at: T0 + 300_000 });
+    expect(s.context.lastFailure).toEqual({
+      errorClass: 'TRANSIENT',
+      reason: 'load_timeout',
+      at: T0 + 300_000,
+    });
     expect(s.context.consecutiveFailures).toBe(1);
   });
 
@@ -477,7 +505,13 @@ describe('statistics and views', () => {
     expect(v.latencyP95Ms).toBe(990);
     expect(v.latencyEwmaMs).toBeGreaterThan(900);
     expect(v.latencyEwmaMs).toBeLessThan(1000);
-    expect(v).toMatchObject({ state: 'loaded', inFlight: 1, acceptsRequests: true, sizeGb: 20, sizeVramGb: 16 });
+    expect(v).toMatchObject({
+      state: 'loaded',
+      inFlight: 1,
+      acceptsRequests: true,
+      sizeGb: 20,
+      sizeVramGb: 16,
+    });
     expect(v.lastUsed).toBe(now);
   });
 

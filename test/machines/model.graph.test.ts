@@ -1,6 +1,6 @@
+import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
-import { describe, expect, it } from 'vitest';
 import { type ModelEvent, modelMachine } from '../../machines/model.machine.ts';
 import { explore, exploreEvents, labelOf, stateKey } from './explore.ts';
 import { brokenInvariant } from './harness.ts';
@@ -61,7 +61,11 @@ describe('model machine graph (xstate/graph shortest paths)', () => {
   });
 
   it('keeps a timer child only in states that wait for a deadline', () => {
-    const waiting: Record<string, string> = { loading: 'loadTimer', open: 'openTimer', degraded: 'degradedTimer' };
+    const waiting: Record<string, string> = {
+      loading: 'loadTimer',
+      open: 'openTimer',
+      degraded: 'degradedTimer',
+    };
     for (const path of paths) {
       const s = path.state;
       const expected = waiting[String(s.value)];

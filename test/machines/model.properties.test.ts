@@ -1,8 +1,13 @@
 import fc from 'fast-check';
-import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { type CircuitSettings, canAcceptRequest, type ModelEvent, modelMachine } from '../../machines/model.machine.ts';
+import { createActor } from 'xstate';
 import { counts } from '../../machines/model/failure.ts';
+import {
+  type CircuitSettings,
+  canAcceptRequest,
+  type ModelEvent,
+  modelMachine,
+} from '../../machines/model.machine.ts';
 import { brokenInvariant, labelledEventsFor, makeInput } from './harness.ts';
 
 /** Random circuits within the config schema's bounds, small enough that every rule fires often. */
@@ -26,7 +31,10 @@ const circuitArb: fc.Arbitrary<Partial<CircuitSettings>> = fc
   }));
 
 /** Each step picks one of the representative events of the current snapshot, or lets time jump ahead. */
-const stepsArb = fc.array(fc.tuple(fc.nat({ max: 1_000 }), fc.nat({ max: 20 })), { minLength: 1, maxLength: 80 });
+const stepsArb = fc.array(fc.tuple(fc.nat({ max: 1_000 }), fc.nat({ max: 20 })), {
+  minLength: 1,
+  maxLength: 80,
+});
 
 function run(circuit: Partial<CircuitSettings>, steps: Array<[number, number]>, check: (ctx: Check) => void) {
   const input = makeInput({}, circuit);
@@ -76,12 +84,15 @@ describe('model machine properties (fast-check)', () => {
       fc.property(circuitArb, stepsArb, (circuit, steps) => {
         run(circuit, steps, ({ before, after, event, circuit: c }) => {
           const counted =
-            (event.type === 'REQUEST_FAILED' || event.type === 'PROBE_FAILED') && counts(event) && CLOSED.has(String(before.value));
+            (event.type === 'REQUEST_FAILED' || event.type === 'PROBE_FAILED') &&
+            counts(event) &&
+            CLOSED.has(String(before.value));
           if (counted && after.context.consecutiveFailures >= c.failureThreshold) {
             expect(after.value).toBe('open');
           }
           // The streak never sits at the threshold in a closed state, whatever got it there.
-          if (CLOSED.has(String(after.value))) expect(after.context.consecutiveFailures).toBeLessThan(c.failureThreshold);
+          if (CLOSED.has(String(after.value)))
+            expect(after.context.consecutiveFailures).toBeLessThan(c.failureThreshold);
         });
       }),
       { numRuns: 300 },
@@ -119,7 +130,9 @@ describe('model machine properties (fast-check)', () => {
             c.recoveryTimeoutMaxMs,
             c.recoveryTimeoutMs * c.recoveryMultiplier ** (after.context.openStreak - 1),
           );
-          expect(Math.abs(span - Math.round(Math.max(c.recoveryTimeoutMs, expected)))).toBeLessThan(1e-6 * span + 1e-9);
+          expect(Math.abs(span - Math.round(Math.max(c.recoveryTimeoutMs, expected)))).toBeLessThan(
+            1e-6 * span + 1e-9,
+          );
         });
       }),
       { numRuns: 300 },

@@ -1,5 +1,5 @@
-import { createActor, createMachine, fromCallback, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { createActor, createMachine, fromCallback, SimulatedClock } from 'xstate';
 
 /**
  * Why the model machine arms its deadlines from invoked actors instead of `after`: these pin the
@@ -26,7 +26,11 @@ describe('XState restore behaviour the model machine relies on', () => {
     const started: unknown[] = [];
     const m = createMachine({
       initial: 'a',
-      states: { a: { invoke: { src: fromCallback(({ input }) => void started.push(input)), id: 't', input: { at: 42 } } } },
+      states: {
+        a: {
+          invoke: { src: fromCallback(({ input }) => void started.push(input)), id: 't', input: { at: 42 } },
+        },
+      },
     });
     const a = createActor(m);
     a.start();

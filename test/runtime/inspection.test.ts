@@ -15,6 +15,7 @@ import {
   createInspection,
   jsonSafe,
   replayInspectionLog,
+  replayToInspector,
   toStatelyEvent,
 } from '../../src/runtime/inspection.ts';
 import { makeInput } from '../machines/harness.ts';
@@ -165,7 +166,8 @@ describe('inspection log (JSONL)', () => {
     const snap = logged.find(
       (e) => e.type === '@xstate.snapshot' && (e.snapshot as { value?: unknown }).value === 'supervising',
     );
-    const ref = (snap?.snapshot as { context: { models: Record<string, unknown> } }).context.models[model.id];
+    expect(snap).toBeDefined();
+    const ref = (snap!.snapshot as { context: { models: Record<string, unknown> } }).context.models[model.id];
     expect(ref).toEqual({ id: model.id, sessionId: expect.any(String) });
   });
 
@@ -230,17 +232,23 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What the inspector page does: connect to the bridge and take every event it relays. */
+async function openViewer(port: number, received: Logged[]): Promise<WebSocket> {
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+    socket.addEventListener('open', () => resolve(socket));
+    socket.addEventListener('error', () => reject(new Error('viewer could not connect')));
+  });
+  ws.addEventListener('message', (m) => received.push(JSON.parse(String(m.data)) as Logged));
+  return ws;
+}
+
 describe('live inspection over WebSocket', () => {
   it("streams to Stately's inspector server, which relays to a viewer", async () => {
     const port = await freePort();
     const server = createInspectorServer({ port, autoOpen: false });
     const received: Logged[] = [];
-    const viewer = await new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-      ws.addEventListener('open', () => resolve(ws));
-      ws.addEventListener('error', () => reject(new Error('viewer could not connect')));
-    });
-    viewer.addEventListener('message', (m) => received.push(JSON.parse(String(m.data)) as Logged));
+    const viewer = await openViewer(port, received);
     try {
       const inspection = createInspection({ inspect: true, url: `ws://127.0.0.1:${port}`, logger: quiet })!;
       runModel(inspection.inspect);
@@ -253,6 +261,32 @@ describe('live inspection over WebSocket', () => {
       expect(received.filter((e) => e.type === '@xstate.event').map((e) => e.event?.type)).toContain(
         'LOAD_SUCCEEDED',
       );
+    } finally {
+      viewer.close();
+      server.stop();
+    }
+  });
+
+  it('replays a recorded log into a live inspector, or says none is there', async () => {
+    const file = join(dir, 'inspect.jsonl');
+    const inspection = createInspection({ logFile: file, logger: quiet })!;
+    runModel(inspection.inspect);
+    await inspection.close();
+    const logged = readLog(file);
+
+    const port = await freePort();
+    const url = `ws://127.0.0.1:${port}`;
+    await expect(replayToInspector(file, { url, connectTimeoutMs: 300 })).rejects.toThrow(
+      /no inspector answered/,
+    );
+
+    const server = createInspectorServer({ port, autoOpen: false });
+    const received: Logged[] = [];
+    const viewer = await openViewer(port, received);
+    try {
+      expect(await replayToInspector(file, { url })).toEqual({ sent: logged.length, skipped: 0 });
+      await expect.poll(() => received.length, { timeout: 10_000 }).toBe(logged.length);
+      expect(received).toEqual(logged);
     } finally {
       viewer.close();
       server.stop();

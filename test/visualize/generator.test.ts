@@ -16,6 +16,8 @@ import { graphvizAvailable, normalizeSvg } from '../../src/visualize/svg.ts';
 const toy = setup({
   actors: { svc: fromCallback(() => undefined), spawned: fromCallback(() => undefined) },
   guards: { x: () => true, y: () => true, z: () => false },
+  actions: { log: () => undefined, hello: () => undefined, oops: () => undefined, count: () => undefined },
+  delays: { slow: 5_000 },
 }).createMachine({
   id: 'toy',
   initial: 'idle',

@@ -1,0 +1,41 @@
+/**
+ * The child side of bench/lib/child.ts: reads the payload, reports readiness, answers calls, and closes
+ * on request. Handlers may be async; a thrown error is sent back as text.
+ */
+export type Handlers = Record<string, (...args: never[]) => unknown>;
+
+export function payload<T>(): T {
+  const raw = process.env['BENCH_PAYLOAD'];
+  if (!raw) throw new Error('BENCH_PAYLOAD is missing: this script is started by bench/lib/child.ts');
+  return JSON.parse(raw) as T;
+}
+
+export function serveParent(url: string, handlers: Handlers, close: () => Promise<void>): void {
+  process.on('message', async (m: { type: string; id?: number; method?: string; args?: unknown[] }) => {
+    if (m.type === 'close') {
+      await close().catch(() => {});
+      process.exit(0);
+    }
+    if (m.type !== 'call' || m.id === undefined || m.method === undefined) return;
+    const handler = handlers[m.method] as ((...args: unknown[]) => unknown) | undefined;
+    try {
+      if (!handler) throw new Error(`no method ${m.method}`);
+      const result = await handler(...(m.args ?? []));
+      process.send?.({ type: 'reply', id: m.id, result: result ?? null });
+    } catch (err) {
+      process.send?.({ type: 'reply', id: m.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  // The parent going away (a crashed bench) must not leave servers running.
+  process.on('disconnect', () => void close().finally(() => process.exit(0)));
+  process.send?.({ type: 'ready', url });
+}
+
+/** Forced GC (the child runs with --expose-gc), then the heap figures. */
+export function memorySample() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gc: gc !== undefined };
+}

@@ -1,0 +1,34 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from '../../src/config/schema.ts';
+import { type Service, startService } from '../../src/runtime/service.ts';
+import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
+import { pointedAt } from './configs.ts';
+
+/** A simulator and the service in front of it, both in this process (benches whose figures are times). */
+export interface World {
+  sim: SimulatorHandle;
+  service: Service;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Logs at info like production, to /dev/null; `silent` for runs that are about behaviour, not cost. */
+export function benchLogger(level: 'info' | 'silent' = 'info'): Logger {
+  return pino({ level }, pino.destination('/dev/null'));
+}
+
+export async function startWorld(config: Readonly<Config>, tag: string, logger = benchLogger()): Promise<World> {
+  const sim = await startSimulator({ config });
+  const service = await startService(pointedAt(config, sim.url, tag), { logger });
+  const started = (service.manager as { started?: Promise<void> }).started;
+  if (started) await started;
+  return {
+    sim,
+    service,
+    url: service.url,
+    async close() {
+      await service.close();
+      await sim.close();
+    },
+  };
+}
