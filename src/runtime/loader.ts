@@ -12,6 +12,14 @@ export interface LoadObserver {
   eviction(model: string, host: string, reason: string): void;
 }
 
+/** What a load may do to make room. A request's load may do anything the ledger allows. */
+export interface LoadPolicy {
+  /** false: load only if it fits without evicting anything (restoring the warm set). */
+  evict?: boolean;
+  /** false: never evict the warm set for it (predictive preloads are hints, not demands). */
+  displaceWarmSet?: boolean;
+}
+
 export interface LoadOutcome {
   evicted: string[];
   alreadyLoaded: boolean;
@@ -42,20 +50,13 @@ export class Loader {
   }
 
   /** Resolves once the model is in memory; shares a load already under way. */
-  ensureLoaded(
-    id: string,
-    why: string,
-    requestId?: string,
-    options: { evict?: boolean } = {},
-  ): Promise<LoadOutcome> {
+  ensureLoaded(id: string, why: string, requestId?: string, options: LoadPolicy = {}): Promise<LoadOutcome> {
     const view = this.fleet.view(id);
     if (!view) return Promise.reject(new RmmError('RMM_UNKNOWN_MODEL', `no model actor ${id}`));
     if (view.resident && view.state !== 'open') return Promise.resolve({ evicted: [], alreadyLoaded: true });
     const running = this.inProgress.get(id);
     if (running) return running;
-    const load = this.load(id, why, requestId, options.evict ?? true).finally(() =>
-      this.inProgress.delete(id),
-    );
+    const load = this.load(id, why, requestId, options).finally(() => this.inProgress.delete(id));
     this.inProgress.set(id, load);
     // Nobody may be waiting (a background load): its failure is recorded, not thrown into the void.
     load.catch(() => {});
@@ -66,11 +67,11 @@ export class Loader {
     id: string,
     why: string,
     requestId: string | undefined,
-    mayEvict: boolean,
+    policy: LoadPolicy,
   ): Promise<LoadOutcome> {
     const view = this.fleet.view(id)!;
     const backend = this.backends.get(view.host)!;
-    const evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, mayEvict));
+    const evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, policy));
     const started = this.clock.now();
     this.decisions.record(
       'load',
@@ -128,7 +129,7 @@ export class Loader {
     id: string,
     why: string,
     requestId: string | undefined,
-    mayEvict: boolean,
+    policy: LoadPolicy,
   ): Promise<string[]> {
     const view = this.fleet.view(id)!;
     const deadline = this.clock.now() + this.config.load.timeout_s * 1000;
@@ -142,15 +143,20 @@ export class Loader {
         this.fleet.planOptions(),
       );
       if (plan.action === 'none') break;
-      if (
-        !mayEvict &&
-        (plan.action === 'load' || plan.action === 'partial_offload') &&
-        plan.evict.length > 0
-      ) {
-        throw new RmmError(
-          'RMM_NO_MODEL_AVAILABLE',
-          `${view.model} no longer fits without evicting; not loading it`,
-        );
+      if (plan.action === 'load' || plan.action === 'partial_offload') {
+        if (policy.evict === false && plan.evict.length > 0) {
+          throw new RmmError(
+            'RMM_NO_MODEL_AVAILABLE',
+            `${view.model} no longer fits without evicting; not loading it`,
+          );
+        }
+        const pinned = new Set(this.fleet.pinned());
+        if (policy.displaceWarmSet === false && plan.evict.some((m) => pinned.has(`${view.host}/${m}`))) {
+          throw new RmmError(
+            'RMM_NO_MODEL_AVAILABLE',
+            `${view.model} would displace the warm set; not loading it (${why})`,
+          );
+        }
       }
       if (plan.action === 'refuse') {
         throw new RmmError(

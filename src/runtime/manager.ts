@@ -4,7 +4,7 @@ import { OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config, TaskType } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import type { CompletionRequest, CompletionResult, Manager, PreloadResult } from '../manager/types.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { backoffOptionsFrom } from '../policy/backoff.ts';
 import {
   createDemand,
@@ -58,6 +58,8 @@ export interface RunningManager extends Manager {
   readonly decisions: DecisionLog;
   /** Resolves when start-up work (first reconciliation, warm set loads) is done. */
   readonly started: Promise<void>;
+  /** One round of predictive preloading now (it also runs every preload.interval_s when enabled). */
+  predictivePreload(): Promise<Array<{ model: string; reason: string }>>;
 }
 
 /**
@@ -103,7 +105,9 @@ export async function createManager(
     persistence,
     logger,
   );
-  const metricsObserver = options.metrics ? wireMetrics(options.metrics, fleet) : undefined;
+  // Library users get metrics too (the seed's get_prometheus_metrics); the service passes its own registry.
+  const metrics = options.metrics ?? createMetrics();
+  const metricsObserver = wireMetrics(metrics, fleet);
   const loader = new Loader(config, fleet, backends, clock, decisions, metricsObserver);
   prober = new Prober(config, fleet, backends, clock, decisions);
   const reconciler = new Reconciler(
@@ -141,7 +145,7 @@ export async function createManager(
     decisions,
     retryBudget,
     backoff: backoffOptionsFrom(config, options.random ?? Math.random),
-    ...(metricsObserver && { observer: metricsObserver }),
+    observer: metricsObserver,
     onDemand: (taskType: TaskType, model: string | null, failed: boolean) => {
       const now = clock.now();
       recordRequest(demand, { now, taskType, model: model ?? undefined });
@@ -170,7 +174,7 @@ export async function createManager(
         { model: ctx.model, host: ctx.host },
       );
     }
-    metricsObserver?.stateChange(change);
+    metricsObserver.stateChange(change);
     // Circuit changes must survive a kill -9: save at once rather than after the debounce.
     if (
       change.to === 'open' ||
@@ -213,13 +217,17 @@ export async function createManager(
       .candidates()
       .filter((c) => c.resident || c.state === 'loading')
       .map((c) => c.model);
-    for (const s of predictPreloads(demand, now, config, { loaded })) {
+    const suggestions = predictPreloads(demand, now, config, { loaded });
+    for (const s of suggestions) {
       const target = bestHostFor(s.model);
       if (!target) continue;
       // A preload never evicts a model with work in flight: the ledger's plan answers 'wait' then.
       decisions.record('preload', `predictive preload of ${s.model}: ${s.reason}`, { model: s.model });
-      loader.ensureLoaded(target, `predicted: ${s.reason}`).catch(() => {});
+      loader
+        .ensureLoaded(target, `predicted: ${s.reason}`, undefined, { displaceWarmSet: false })
+        .catch(() => {});
     }
+    return suggestions;
   }
 
   function bestHostFor(model: string): string | undefined {
@@ -258,6 +266,7 @@ export async function createManager(
     reconciler,
     decisions,
     started,
+    predictivePreload: () => preloadPredicted(),
     complete: (request: CompletionRequest): Promise<CompletionResult> => {
       if (
         request.model &&
@@ -325,9 +334,8 @@ export async function createManager(
     ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident),
     catalog: () => Object.keys(config.models),
     prometheusMetrics: async () => {
-      if (!options.metrics) return '';
-      options.metrics.observeStatus(manager.status());
-      return options.metrics.render();
+      metrics.observeStatus(manager.status());
+      return metrics.render();
     },
     async close() {
       for (const t of tickers) t.stop();

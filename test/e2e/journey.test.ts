@@ -161,3 +161,42 @@ describe('request journey against the simulator', () => {
     expect((err as RmmError).message).toContain('alpha');
   });
 });
+
+describe('late answers and predictive preloading', () => {
+  it('answers with the best late option when no candidate can meet the deadline', async () => {
+    stack = await startStack(SCALE, { ...SMALL_CATALOG, selection: { out_of_chain_fallback: false } });
+    const { manager, config } = stack;
+    // complex: delta is not loaded (2 s scaled load > 250 ms) and beta, the only fast candidate, turns out missing.
+    stack.sim.faults.add({ kind: 'missing', model: 'beta' });
+    const r = await manager.complete({
+      kind: 'generate',
+      prompt: 'plan it',
+      taskType: 'complex',
+      urgency: 'interactive',
+    });
+    expect(r.model_used).toBe('delta');
+    expect(r.latency_ms).toBeGreaterThan(config.deadlines.interactive_s * 1000);
+    expect(r.selection_reason).toMatch(/best late option/);
+  });
+
+  it('preloads the model the hour is asking for, without displacing the warm set', async () => {
+    stack = await startStack(SCALE, { ...SMALL_CATALOG, preload: { predictive: true, interval_s: 3600 } });
+    const { manager } = stack;
+    for (let i = 0; i < 24; i++) {
+      await manager.complete({
+        kind: 'generate',
+        prompt: `p${i}`,
+        taskType: 'complex',
+        urgency: 'interactive',
+      });
+    }
+    const delta = manager.fleet.ids().find((id) => id.endsWith('/delta'))!;
+    await eventually(() => stateOf(manager, 'delta') === 'loaded', 5000, 'background load of delta');
+    await manager.loader.unload(delta, 'test');
+    const suggestions = await manager.predictivePreload();
+    expect(suggestions.map((s) => s.model)).toContain('delta');
+    expect(suggestions.find((s) => s.model === 'delta')!.reason).toMatch(/complex/);
+    await eventually(() => stateOf(manager, 'delta') === 'loaded', 5000, 'predictive preload of delta');
+    for (const warm of ['alpha', 'beta', 'gamma']) expect(stateOf(manager, warm)).toBe('loaded');
+  });
+});

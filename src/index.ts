@@ -1,0 +1,16 @@
+/**
+ * The package's in-process API: the same manager the HTTP service runs, for callers that embed it
+ * (the seed's `complete_with_fallback`, `preload_model`, `get_prometheus_metrics`).
+ *
+ *   const manager = await createManager(loadConfig());
+ *   const answer = await manager.completeWithFallback({ prompt, taskType: 'code_generation', urgency: 'interactive' });
+ */
+export { DEFAULT_CHAINS, DEFAULT_MODELS, defaultConfig } from './config/defaults.ts';
+export { ConfigError, type LoadOptions, loadConfig, validateConfig } from './config/load.ts';
+export type { Config, TaskType, Urgency } from './config/schema.ts';
+export { TASK_TYPES, URGENCIES } from './config/schema.ts';
+export { ERROR_CATALOGUE, type ErrorCode, RmmError } from './manager/errors.ts';
+export type * from './manager/types.ts';
+export { createManager, type ManagerOptions, type RunningManager } from './runtime/manager.ts';
+export { type Service, type ServiceOptions, startService } from './runtime/service.ts';
+export { type SimulatorHandle, startSimulator } from './simulator/index.ts';
