@@ -205,7 +205,9 @@ export async function createManager(
         const view = fleet.view(id)!;
         const idle = view.inFlight === 0;
         const due =
-          state === 'halfOpen' || state === 'degraded' || (view.resident && idle && prober!.age(id) > ttl);
+          state === 'halfOpen' ||
+          state === 'degraded' ||
+          (state === 'loaded' && idle && prober!.age(id) > ttl);
         return due ? prober!.probe(id) : undefined;
       }),
     );

@@ -18,6 +18,8 @@ export interface Service {
   app: FastifyInstance;
   logger: Logger;
   backend: 'real' | 'simulated';
+  /** The built-in simulators' URLs (their /__sim admin API injects faults); empty with a real Ollama. */
+  simulatorUrls: string[];
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startService(
 
   let config = initial;
   let backend: 'real' | 'simulated' = 'real';
+  const simulatorUrls: string[] = [];
   if (await shouldSimulate(initial, env)) {
     backend = 'simulated';
     const sims = [];
@@ -51,6 +54,7 @@ export async function startService(
       const sim = await startSimulator({ config: initial, hostName: host.name });
       closers.push(() => sim.close());
       sims.push({ ...host, url: sim.url });
+      simulatorUrls.push(sim.url);
     }
     config = validateConfig({ ...structuredClone(initial), hosts: sims });
     logger.warn(
@@ -90,6 +94,7 @@ export async function startService(
     app,
     logger,
     backend,
+    simulatorUrls,
     async close() {
       await app.close();
       await manager.close();
