@@ -150,7 +150,7 @@ export const modelMachine = setup({
       invoke: {
         src: 'deadlineTimer',
         id: 'loadTimer',
-        input: ({ context }) => ({ at: context.loadDeadline ?? 0 }),
+        input: ({ context }) => ({ at: context.loadDeadline ?? Number.POSITIVE_INFINITY }),
       },
       on: {
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
@@ -224,7 +224,7 @@ export const modelMachine = setup({
       invoke: {
         src: 'deadlineTimer',
         id: 'degradedTimer',
-        input: ({ context }) => ({ at: context.degradedUntil ?? 0 }),
+        input: ({ context }) => ({ at: context.degradedUntil ?? Number.POSITIVE_INFINITY }),
       },
       on: {
         REQUEST_SUCCEEDED: [
@@ -263,7 +263,7 @@ export const modelMachine = setup({
       invoke: {
         src: 'deadlineTimer',
         id: 'openTimer',
-        input: ({ context }) => ({ at: context.openUntil ?? 0 }),
+        input: ({ context }) => ({ at: context.openUntil ?? Number.POSITIVE_INFINITY }),
       },
       on: {
         DEADLINE_REACHED: [
@@ -372,7 +372,7 @@ export const modelMachine = setup({
 
 export type ModelMachine = typeof modelMachine;
 
-export { circuitConfigFrom, initialContext, modelInputFrom } from './model/context.ts';
+export { circuitConfigFrom, initialContext, modelInputFrom, withFastContexts } from './model/context.ts';
 export { failureFrom } from './model/failure.ts';
 export {
   canAcceptRequest,

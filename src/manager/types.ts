@@ -156,7 +156,10 @@ export interface StatusView {
     last_error: string | null;
   };
   /** The seed's model_state.json view. */
-  model_state: { circuits: Record<string, { is_open: boolean; failure_count: number }>; saved_at: string | null };
+  model_state: {
+    circuits: Record<string, { is_open: boolean; failure_count: number }>;
+    saved_at: string | null;
+  };
 }
 
 export interface Manager {

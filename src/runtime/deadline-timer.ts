@@ -21,6 +21,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function deadlineTimerLogic(clock: TimerClock) {
   return fromCallback<ModelEvent, DeadlineTimerInput>(({ input, sendBack }) => {
+    // No deadline (a state entered without one, or Infinity turned into null by JSON): never fire.
+    if (typeof input?.at !== 'number' || !Number.isFinite(input.at)) return undefined;
     let handle: unknown;
     let done = false;
     const check = () => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import pino from 'pino';
+import { withFastContexts } from '../../machines/model.machine.ts';
 import { OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config, TaskType } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
@@ -359,7 +360,8 @@ function createFleet(
 ): Fleet {
   if (snapshot) {
     try {
-      return new Fleet(config, { ...options, snapshot: snapshot as never });
+      // A context revived from JSON copies slowly on every assign; rebuild it in the shape fresh actors have.
+      return new Fleet(config, { ...options, snapshot: withFastContexts(snapshot) as never });
     } catch (err) {
       logger.error({ err }, 'the saved state could not be restored; starting fresh');
       persistence?.quarantine(`restore failed: ${err instanceof Error ? err.message : String(err)}`);

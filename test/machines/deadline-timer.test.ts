@@ -100,6 +100,16 @@ describe('deadlineTimerLogic', () => {
     expect(got).toEqual([{ type: 'DEADLINE_REACHED', now: at, at }]);
   });
 
+  it('never fires for a missing deadline (Infinity, or null after a JSON round trip)', () => {
+    const clock = new ManualClock(0);
+    const inf = host(clock, Number.POSITIVE_INFINITY);
+    const nul = host(clock, null as unknown as number);
+    expect(clock.pending).toBe(0);
+    clock.advance(10_000);
+    expect(inf.got).toEqual([]);
+    expect(nul.got).toEqual([]);
+  });
+
   it('works on the process clock (fake timers)', () => {
     vi.useFakeTimers({ now: 10_000 });
     const { got } = host(systemTimerClock, 10_250);

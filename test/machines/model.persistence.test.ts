@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, type Snapshot } from 'xstate';
-import { type ModelEvent, type ModelInput, modelMachine } from '../../machines/model.machine.ts';
+import {
+  type ModelEvent,
+  type ModelInput,
+  modelMachine,
+  withFastContexts,
+} from '../../machines/model.machine.ts';
 import { driveAlong, explore, exploreEvents, type Path, shortestPerState, stateKey } from './explore.ts';
 import { timedMachine } from './harness.ts';
 import { ManualClock } from './manual-clock.ts';
@@ -57,6 +62,42 @@ describe('persistence: every explored state restores and continues', () => {
       live.stop();
       restored.stop();
     });
+  });
+});
+
+describe('withFastContexts', () => {
+  it('re-makes every context object in a persisted tree without changing the data', () => {
+    const parent = {
+      status: 'active',
+      value: 'x',
+      context: { a: 1, nested: { b: [1, 2] } },
+      children: {
+        m: { src: 'model', snapshot: { status: 'active', context: { inFlight: 2 }, children: {} } },
+        t: { src: 'deadlineTimer', snapshot: { status: 'active', input: { at: 5 } } },
+      },
+    };
+    const out = withFastContexts(parent);
+    expect(out).toEqual(parent);
+    expect(out.context).not.toBe(parent.context);
+    expect(out.children.m.snapshot.context).not.toBe(parent.children.m.snapshot.context);
+    expect(out.children.t.snapshot).toEqual(parent.children.t.snapshot);
+    expect(withFastContexts(null)).toBeNull();
+    expect(withFastContexts('x')).toBe('x');
+  });
+
+  it('a snapshot revived through it restores and continues like the original', () => {
+    const { paths, input } = explore();
+    const path = shortestPerState(paths).get('halfOpen');
+    if (!path) throw new Error('no path to halfOpen');
+    const live = createActor(modelMachine, { input });
+    live.start();
+    driveAlong(live, path);
+    const back = createActor(modelMachine, { snapshot: withFastContexts(throughJson(live)), input });
+    back.start();
+    const e: ModelEvent = { type: 'REQUEST_STARTED', now: live.getSnapshot().context.now + 1 };
+    live.send(e);
+    back.send(e);
+    expect(persistedJson(back)).toBe(persistedJson(live));
   });
 });
 
