@@ -138,6 +138,16 @@ export interface HostView {
   loading: string[];
 }
 
+export interface PersistenceStatus {
+  state_file: string;
+  last_saved_at: string | null;
+  /** 'fresh', 'restored' or 'quarantined' (the file was moved aside and the service started fresh). */
+  last_load: string;
+  quarantined: string | null;
+  journal_records: number;
+  last_error: string | null;
+}
+
 export interface StatusView {
   backend: 'real' | 'simulated';
   started_at: string;
@@ -147,14 +157,7 @@ export interface StatusView {
   hosts: HostView[];
   recent_decisions: Array<{ at: string; request_id?: string; kind: string; message: string }>;
   /** Where state is saved and how the last start went (absent without a state folder). */
-  persistence?: {
-    state_file: string;
-    last_saved_at: string | null;
-    last_load: string;
-    quarantined: string | null;
-    journal_records: number;
-    last_error: string | null;
-  };
+  persistence?: PersistenceStatus;
   /** The seed's model_state.json view. */
   model_state: {
     circuits: Record<string, { is_open: boolean; failure_count: number }>;

@@ -1,3 +1,4 @@
+import type { ModelStateValue } from '../../machines/model/types.ts';
 import type { Config, Urgency } from '../config/schema.ts';
 
 /**
@@ -6,15 +7,8 @@ import type { Config, Urgency } from '../config/schema.ts';
  * time is always passed in.
  */
 
-export type CandidateStatus =
-  | 'unloaded'
-  | 'loading'
-  | 'loaded'
-  | 'degraded'
-  | 'open'
-  | 'halfOpen'
-  | 'missing'
-  | 'unloading';
+/** The model actor's states, as selection reads them. */
+export type CandidateStatus = ModelStateValue;
 
 /** One model on one host, as selection sees it. Times are epoch milliseconds, durations milliseconds. */
 export interface CandidateState {

@@ -158,7 +158,9 @@ export function planLoad(
     };
   }
   if (sizeGb <= ours + EPS) {
-    const victims = chooseVictims(idle, needGb, needSlots, policy) ?? chooseVictims([...idle, ...pinnedIdle], needGb, needSlots, policy);
+    const victims =
+      chooseVictims(idle, needGb, needSlots, policy) ??
+      chooseVictims([...idle, ...pinnedIdle], needGb, needSlots, policy);
     if (victims !== null) {
       return {
         action: 'load',
@@ -168,7 +170,11 @@ export function planLoad(
       };
     }
     const blockers = [...busy, ...pinnedBusy];
-    return { action: 'wait', blockers, reason: `${model} needs ${gb(sizeGb)}; wait for ${blockers.join(', ')}` };
+    return {
+      action: 'wait',
+      blockers,
+      reason: `${model} needs ${gb(sizeGb)}; wait for ${blockers.join(', ')}`,
+    };
   }
   if (busy.length + pinnedBusy.length > 0) {
     const blockers = [...busy, ...pinnedBusy];

@@ -1,5 +1,5 @@
-import { UsageError, parseArgs } from '../cli/args.ts';
-import { type ReplayOptions, ReplayError, replay, type TimelineRow } from './replay.ts';
+import { parseArgs, UsageError } from '../cli/args.ts';
+import { ReplayError, type ReplayOptions, replay, type TimelineRow } from './replay.ts';
 
 /** `rmm replay`: prints the rebuilt timeline; with --verify exits 1 on the first divergence. */
 export async function replayCommand(argv: string[]): Promise<number> {
@@ -56,6 +56,7 @@ function formatRow(r: TimelineRow): string {
 
 function parseTime(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(n)) throw new UsageError(`--until takes an ISO time or epoch milliseconds, got "${text}"`);
+  if (!Number.isFinite(n))
+    throw new UsageError(`--until takes an ISO time or epoch milliseconds, got "${text}"`);
   return n;
 }

@@ -1,11 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor, fromCallback } from 'xstate';
-import { modelMachine } from '../../machines/model.machine.ts';
 import type { ModelContext } from '../../machines/model/types.ts';
+import { modelMachine } from '../../machines/model.machine.ts';
 import { supervisorMachine } from '../../machines/supervisor.machine.ts';
 import { decodeEnvelope, isCheckpoint, readJournal } from '../persistence/index.ts';
-import { type BaseCheckpoint, CHECKPOINT_DIR, type PersistedState, SCHEMA_VERSION, STATE_FILE } from '../runtime/persistence.ts';
+import {
+  type BaseCheckpoint,
+  CHECKPOINT_DIR,
+  type PersistedState,
+  SCHEMA_VERSION,
+  STATE_FILE,
+} from '../runtime/persistence.ts';
 
 export interface TimelineRow {
   at: number;
@@ -52,16 +58,21 @@ const inertTimer = fromCallback(() => undefined);
  * beyond reading the state folder.
  */
 export function replay(stateDir: string, options: ReplayOptions = {}): ReplayResult {
-  if (!existsSync(stateDir)) throw new ReplayError(`no state folder at ${stateDir}; pass the service's --state-dir`);
+  if (!existsSync(stateDir))
+    throw new ReplayError(`no state folder at ${stateDir}; pass the service's --state-dir`);
   const target = options.verify ? stateCheckpoint(stateDir) : undefined;
   const base = chooseBase(stateDir, options.from, target?.checkpoint);
   const journal = readJournal(stateDir, { fromCheckpoint: base.checkpoint_id });
-  if (!journal.checkpoint) throw new ReplayError(`checkpoint ${base.checkpoint_id} is not in the journal of ${stateDir}`);
+  if (!journal.checkpoint)
+    throw new ReplayError(`checkpoint ${base.checkpoint_id} is not in the journal of ${stateDir}`);
 
   const machine = supervisorMachine.provide({
     actors: { model: modelMachine.provide({ actors: { deadlineTimer: inertTimer as never } }) },
   });
-  const actor = createActor(machine, { snapshot: base.payload.supervisor as never, input: undefined as never });
+  const actor = createActor(machine, {
+    snapshot: base.payload.supervisor as never,
+    input: undefined as never,
+  });
   let failure: unknown;
   actor.subscribe({ error: (err) => (failure = err) });
   actor.start();
@@ -105,20 +116,29 @@ export function replay(stateDir: string, options: ReplayOptions = {}): ReplayRes
     if (record.target === 'supervisor') actor.send(event as never);
     else refs[record.target]?.send(event as never);
     events++;
-    if (failure) throw new ReplayError(`replay failed at event ${events} (${event.type} → ${record.target}): ${String(failure)}`);
+    if (failure)
+      throw new ReplayError(
+        `replay failed at event ${events} (${event.type} → ${record.target}): ${String(failure)}`,
+      );
   }
 
   const result: ReplayResult = {
     checkpoint: { id: base.checkpoint_id, file: base.file, at: base.at },
     events,
-    timeline: options.model ? timeline.filter((r) => r.model === options.model || r.model.endsWith(`/${options.model}`)) : timeline,
+    timeline: options.model
+      ? timeline.filter((r) => r.model === options.model || r.model.endsWith(`/${options.model}`))
+      : timeline,
     tornLines: journal.tornLines,
   };
   if (target) {
     result.verifiedAgainst = target.checkpoint;
     result.divergence = reachedTarget
       ? // state.json went through JSON; so does the replayed snapshot before the comparison.
-        firstDifference(JSON.parse(JSON.stringify(actor.getPersistedSnapshot())), target.payload.supervisor, 'snapshot')
+        firstDifference(
+          JSON.parse(JSON.stringify(actor.getPersistedSnapshot())),
+          target.payload.supervisor,
+          'snapshot',
+        )
       : `the journal ends before state.json's checkpoint ${target.checkpoint}`;
   }
   actor.stop();
@@ -131,39 +151,54 @@ function stateCheckpoint(stateDir: string): { checkpoint: string; payload: Persi
   const decoded = decodeEnvelope(readFileSync(file, 'utf8'), SCHEMA_VERSION);
   if (!decoded.ok) throw new ReplayError(`${file} is ${decoded.kind}: ${decoded.reason}`);
   const checkpoint = decoded.envelope.journal_checkpoint;
-  if (!checkpoint) throw new ReplayError(`${file} names no journal checkpoint; it was saved without a journal`);
+  if (!checkpoint)
+    throw new ReplayError(`${file} names no journal checkpoint; it was saved without a journal`);
   return { checkpoint, payload: decoded.envelope.payload as PersistedState };
 }
 
 /** The base checkpoint to start from: the one asked for, else the newest one before the target. */
-function chooseBase(stateDir: string, from: string | undefined, before: string | undefined): BaseCheckpoint & { file: string } {
+function chooseBase(
+  stateDir: string,
+  from: string | undefined,
+  before: string | undefined,
+): BaseCheckpoint & { file: string } {
   const dir = join(stateDir, CHECKPOINT_DIR);
   const bases = (existsSync(dir) ? readdirSync(dir) : [])
     .filter((f) => f.endsWith('.json'))
     .map((f) => {
       try {
-        return { ...(JSON.parse(readFileSync(join(dir, f), 'utf8')) as BaseCheckpoint), file: `${CHECKPOINT_DIR}/${f}` };
+        return {
+          ...(JSON.parse(readFileSync(join(dir, f), 'utf8')) as BaseCheckpoint),
+          file: `${CHECKPOINT_DIR}/${f}`,
+        };
       } catch {
         return undefined;
       }
     })
     .filter((b): b is BaseCheckpoint & { file: string } => !!b?.checkpoint_id)
     .sort((a, b) => a.at - b.at);
-  if (bases.length === 0) throw new ReplayError(`no base checkpoints in ${dir}; the service writes one at every start`);
+  if (bases.length === 0)
+    throw new ReplayError(`no base checkpoints in ${dir}; the service writes one at every start`);
   if (from) {
     const found = bases.find((b) => b.checkpoint_id === from);
-    if (!found) throw new ReplayError(`no checkpoint "${from}"; known: ${bases.map((b) => b.checkpoint_id).join(', ')}`);
+    if (!found)
+      throw new ReplayError(
+        `no checkpoint "${from}"; known: ${bases.map((b) => b.checkpoint_id).join(', ')}`,
+      );
     return found;
   }
   if (!before) return bases.at(-1)!;
   // The newest base whose line comes before the target's line in the journal.
-  const order = readJournal(stateDir).records.filter(isCheckpoint).map((c) => c.id);
+  const order = readJournal(stateDir)
+    .records.filter(isCheckpoint)
+    .map((c) => c.id);
   const targetIndex = order.indexOf(before);
   const usable = bases.filter((b) => {
     const i = order.indexOf(b.checkpoint_id);
     return i >= 0 && (targetIndex < 0 || i <= targetIndex);
   });
-  if (usable.length === 0) throw new ReplayError(`no base checkpoint precedes state.json's checkpoint ${before}`);
+  if (usable.length === 0)
+    throw new ReplayError(`no base checkpoint precedes state.json's checkpoint ${before}`);
   return usable.sort((a, b) => order.indexOf(a.checkpoint_id) - order.indexOf(b.checkpoint_id)).at(-1)!;
 }
 
@@ -183,7 +218,11 @@ export function firstDifference(a: unknown, b: unknown, path: string): string | 
   const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
   const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
   for (const k of new Set([...ka, ...kb])) {
-    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    const d = firstDifference(
+      (a as Record<string, unknown>)[k],
+      (b as Record<string, unknown>)[k],
+      `${path}.${k}`,
+    );
     if (d) return d;
   }
   return null;

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import type { PersistenceStatus } from '../manager/types.ts';
 import {
   Journal,
   type LoadResult,
@@ -33,15 +34,6 @@ export interface BaseCheckpoint {
   checkpoint_id: string;
   at: number;
   payload: PersistedState;
-}
-
-export interface PersistenceStatus {
-  state_file: string;
-  last_saved_at: string | null;
-  last_load: string;
-  quarantined: string | null;
-  journal_records: number;
-  last_error: string | null;
 }
 
 /**

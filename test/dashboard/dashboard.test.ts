@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isDashboardPublicPath } from '../../src/http/dashboard/dashboard-paths.ts';
 import { type DashboardHandle, registerDashboard } from '../../src/http/dashboard/register-dashboard.ts';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.ts';
 import { FakeManager } from './fake-manager.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is not installed`);
 
 // The page's words for each state, written out here so a wrong label in the page fails the test.
@@ -46,19 +44,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     vizDir = await mkdtemp(join(tmpdir(), 'rmm-dash-'));
     await writeFile(join(vizDir, 'model.machine.svg'), DIAGRAM);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,18 +1,18 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { type Service, startService } from '../../src/runtime/service.ts';
+import { hasChromium, launchChromium } from '../support/chromium.ts';
 import { SMALL_CATALOG } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = { timeout: 15_000 };
 
-describe.skipIf(!existsSync(CHROMIUM))('dashboard over the real service and simulator, in Chromium', () => {
+describe.skipIf(!hasChromium)('dashboard over the real service and simulator, in Chromium', () => {
   let browser: Browser;
   let service: Service;
 
@@ -25,19 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard over the real service and simu
     });
     service = await startService(config, { logger: pino({ level: 'silent' }) });
     await (service.manager as { started?: Promise<void> }).started;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

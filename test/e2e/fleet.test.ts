@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { TASK_TYPES, URGENCIES } from '../../src/config/schema.ts';
 import { RmmError } from '../../src/manager/errors.ts';
 import type { CompletionResult } from '../../src/manager/types.ts';
 import { eventually, SMALL_CATALOG, type Stack, startStack, stateOf } from './harness.ts';
@@ -37,17 +38,8 @@ describe('the seed catalog on a 16 GB host', () => {
   it('a mixed workload across all models never takes the simulator over its VRAM budget', async () => {
     stack = await startStack(0.02);
     const { manager, sim } = stack;
-    const tasks = [
-      'code_generation',
-      'code_review',
-      'reasoning',
-      'complex',
-      'fast_response',
-      'simple',
-      'creative',
-      'general',
-    ] as const;
-    const urgencies = ['interactive', 'background', 'batch'] as const;
+    const tasks = TASK_TYPES;
+    const urgencies = URGENCIES;
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < 60; i++) {
       const taskType = tasks[i % tasks.length]!;
