@@ -71,56 +71,60 @@ describe('kill -9', () => {
     writeFileSync(configFile, JSON.stringify(config));
 
     let run = await serve(configFile, stateDir);
-    // Open alpha's circuit once, in the first run.
-    await fetch(`${run.simUrl}/__sim/faults`, {
-      method: 'POST',
-      body: JSON.stringify({ kind: 'http_500', model: 'alpha' }),
-    });
-    for (
-      let i = 0;
-      i < 20 && !(await status(run.url)).circuits.find((c) => c.model === 'alpha')?.is_open;
-      i++
-    ) {
-      await fetch(`${run.url}/api/echo/resilient/query`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'x', task_type: 'general', urgency: 'background' }),
-      });
-    }
-    expect((await status(run.url)).circuits.find((c) => c.model === 'alpha')?.is_open).toBe(true);
-    // A circuit change is saved at once, not debounced; wait until that write is on disk.
-    const openedAt = Date.now();
-    for (let i = 0; i < 100; i++) {
-      const saved = (await status(run.url)).persistence.last_saved_at;
-      if (saved && Date.parse(saved) >= openedAt - 1000) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-
     const outcomes: string[] = [];
-    for (let round = 0; round < 20; round++) {
-      // Traffic (journal appends, debounced snapshots) and the warm-set loads are under way when the kill lands.
-      const traffic = Array.from({ length: 8 }, (_, i) =>
-        fetch(`${run.url}/api/echo/resilient/query`, {
+    try {
+      // Open alpha's circuit once, in the first run.
+      await fetch(`${run.simUrl}/__sim/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ kind: 'http_500', model: 'alpha' }),
+      });
+      for (
+        let i = 0;
+        i < 20 && !(await status(run.url)).circuits.find((c) => c.model === 'alpha')?.is_open;
+        i++
+      ) {
+        await fetch(`${run.url}/api/echo/resilient/query`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: `r${round} q${i}`, task_type: 'general', urgency: 'batch' }),
-        }).catch(() => undefined),
-      );
-      await new Promise((r) => setTimeout(r, 20 + ((round * 37) % 250)));
-      await kill9(run.child);
-      await Promise.all(traffic);
-
-      run = await serve(configFile, stateDir);
-      const s = await status(run.url);
-      outcomes.push(s.persistence.last_load);
-      if (s.persistence.last_load === 'quarantined') {
-        expect(s.persistence.quarantined).toMatch(/corrupt/);
-      } else {
-        expect(s.persistence.last_load, `round ${round}`).toBe('restored');
-        expect(s.circuits.find((c) => c.model === 'alpha')?.is_open, `round ${round}`).toBe(true);
+          body: JSON.stringify({ query: 'x', task_type: 'general', urgency: 'background' }),
+        });
       }
+      expect((await status(run.url)).circuits.find((c) => c.model === 'alpha')?.is_open).toBe(true);
+      // A circuit change is saved at once, not debounced; wait until that write is on disk.
+      const openedAt = Date.now();
+      for (let i = 0; i < 100; i++) {
+        const saved = (await status(run.url)).persistence.last_saved_at;
+        if (saved && Date.parse(saved) >= openedAt - 1000) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+
+      for (let round = 0; round < 20; round++) {
+        // Traffic (journal appends, debounced snapshots) and the warm-set loads are under way when the kill lands.
+        const traffic = Array.from({ length: 8 }, (_, i) =>
+          fetch(`${run.url}/api/echo/resilient/query`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: `r${round} q${i}`, task_type: 'general', urgency: 'batch' }),
+          }).catch(() => undefined),
+        );
+        await new Promise((r) => setTimeout(r, 20 + ((round * 37) % 250)));
+        await kill9(run.child);
+        await Promise.all(traffic);
+
+        run = await serve(configFile, stateDir);
+        const s = await status(run.url);
+        outcomes.push(s.persistence.last_load);
+        if (s.persistence.last_load === 'quarantined') {
+          expect(s.persistence.quarantined).toMatch(/corrupt/);
+        } else {
+          expect(s.persistence.last_load, `round ${round}`).toBe('restored');
+          expect(s.circuits.find((c) => c.model === 'alpha')?.is_open, `round ${round}`).toBe(true);
+        }
+      }
+    } finally {
+      // A failed assertion must not leave a service running after the test.
+      if (run.child.exitCode === null && run.child.signalCode === null) await kill9(run.child);
     }
-    await kill9(run.child);
     // Atomic writes: no restart ever found a torn file.
     expect(outcomes.filter((o) => o === 'restored')).toHaveLength(20);
     expect(readdirSync(stateDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
