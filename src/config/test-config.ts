@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultConfig } from './defaults.ts';
 import { validateConfig } from './load.ts';
 import type { Config } from './schema.ts';
@@ -40,6 +43,8 @@ export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Re
   c.simulator.time_scale = 1;
   c.server.log_level = 'silent';
   c.server.port = 0;
+  // Each test run gets its own state folder: a shared ./data would carry circuits from run to run.
+  if (patch.state_dir === undefined) c.state_dir = mkdtempSync(join(tmpdir(), 'rmm-test-state-'));
   return validateConfig(c);
 }
 

@@ -228,7 +228,9 @@ export class Loader {
       requestId,
     );
     try {
-      await this.backends.get(view.host)!.unload(view.model);
+      // Ollama answers an unload at once; a host that hangs must not leave the model `unloading` forever.
+      const timeoutMs = Math.max(1, this.config.health.probe_timeout_s * 1000);
+      await this.backends.get(view.host)!.unload(view.model, AbortSignal.timeout(timeoutMs));
     } finally {
       // Even if the host did not answer, a restarted or unreachable Ollama holds nothing; reconciliation
       // corrects us if the model is in fact still there.

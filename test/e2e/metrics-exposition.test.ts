@@ -48,6 +48,8 @@ describe('/metrics exposition', () => {
       logger: pino({ level: 'silent' }),
     });
     try {
+      // Faults only once the warm set is loaded: an http_500 fault also fails loads.
+      await (service.manager as { started?: Promise<void> }).started;
       await fetch(`${service.simulatorUrls[0]}/__sim/faults`, {
         method: 'POST',
         body: JSON.stringify({ kind: 'http_500', model: 'alpha', count: 6 }),
@@ -67,7 +69,6 @@ describe('/metrics exposition', () => {
         'rmm_requests_total',
         'rmm_attempts_total',
         'rmm_fallbacks_total',
-        'rmm_retries_total',
         'rmm_circuit_state',
         'rmm_vram_used_bytes',
         'rmm_loads_total',
@@ -75,6 +76,8 @@ describe('/metrics exposition', () => {
       ]) {
         expect(families.get(name)?.samples.length, name).toBeGreaterThan(0);
       }
+      // Declared even before its first sample.
+      expect(families.get('rmm_retries_total')?.type).toBe('counter');
       // Histograms: cumulative buckets that end at +Inf == _count.
       const hist = families.get('rmm_request_duration_seconds')!;
       expect(hist.type).toBe('histogram');

@@ -1,0 +1,142 @@
+import type { Dispatcher } from 'undici';
+import type { ChatMessage, UpstreamChunk } from '../manager/types.ts';
+import type { Phase } from './attempt-error.ts';
+import { AttemptError } from './attempt-error.ts';
+
+export interface InferenceCall {
+  kind: 'generate' | 'chat';
+  model: string;
+  prompt?: string;
+  messages?: ChatMessage[];
+  system?: string;
+  options?: Record<string, unknown>;
+  format?: unknown;
+  keepAlive?: string | number;
+  /** The caller's own cancellation (client went away). */
+  signal?: AbortSignal;
+  /** Upper bound for this attempt until its first token (the whole answer when not streaming). */
+  timeoutMs?: number;
+  /** Once streaming, the longest silence between two chunks before the stream is cut. */
+  idleTimeoutMs?: number;
+  /** Streams chunks to the caller as they arrive; the first call marks the end of failover freedom. */
+  onChunk?: (chunk: UpstreamChunk) => void;
+}
+
+export interface InferenceResult {
+  text: string;
+  final: UpstreamChunk;
+  chunks: number;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+/**
+ * One inference over undici's dispatcher API, straight to Ollama's documented /api/generate and /api/chat.
+ *
+ * This is the request path, and the one place we do not go through the official `ollama` client: its
+ * fetch-based calls (WHATWG Request, Headers and web streams, an AbortSignal per call) cost several times the
+ * whole gateway budget per request (bench/README.md, overhead). Everything else (loads, unloads, /api/ps,
+ * /api/tags) still uses the client. Errors are shaped like the client's — `ResponseError` with `error` and
+ * `status_code`, a plain Error for an `{"error"}` line mid-stream, the same message for a stream without
+ * `done` — so the error taxonomy reads both alike. Timeouts are undici's own: the headers timeout bounds the
+ * time to the first token (Ollama sends headers with its first chunk), the body timeout the silence between
+ * chunks.
+ */
+export async function runInference(
+  dispatcher: Dispatcher,
+  origin: string,
+  call: InferenceCall,
+): Promise<InferenceResult> {
+  const streaming = call.onChunk !== undefined;
+  const body: Record<string, unknown> = { model: call.model, stream: streaming };
+  if (call.kind === 'chat') {
+    const messages = call.messages ?? [{ role: 'user', content: call.prompt ?? '' }];
+    body['messages'] = call.system ? [{ role: 'system', content: call.system }, ...messages] : messages;
+  } else {
+    body['prompt'] = call.prompt ?? '';
+    if (call.system !== undefined) body['system'] = call.system;
+  }
+  if (call.options !== undefined) body['options'] = call.options;
+  if (call.format !== undefined) body['format'] = call.format;
+  if (call.keepAlive !== undefined) body['keep_alive'] = call.keepAlive;
+
+  let phase: Phase = 'connect';
+  try {
+    const res = await dispatcher.request({
+      origin,
+      path: call.kind === 'chat' ? '/api/chat' : '/api/generate',
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(body),
+      ...(call.signal && { signal: call.signal }),
+      // 0 disables undici's own 300 s defaults: a long cold load must not be cut by them (ollama-js #72).
+      headersTimeout: call.timeoutMs !== undefined ? Math.max(1, Math.round(call.timeoutMs)) : 0,
+      bodyTimeout: streaming ? Math.max(1, Math.round(call.idleTimeoutMs ?? 0)) : 0,
+    });
+    if (res.statusCode >= 400) throw await responseError(res);
+    if (!streaming) {
+      const final = (await res.body.json()) as UpstreamChunk;
+      const text = call.kind === 'chat' ? (final.message?.content ?? '') : (final.response ?? '');
+      return { text, final, chunks: 1 };
+    }
+    phase = 'first_token';
+    return await readStream(res.body, call, () => {
+      phase = 'mid_stream';
+    });
+  } catch (err) {
+    throw err instanceof AttemptError ? err : new AttemptError(phase, err);
+  }
+}
+
+async function readStream(
+  body: Dispatcher.ResponseData['body'],
+  call: InferenceCall,
+  started: () => void,
+): Promise<InferenceResult> {
+  body.setEncoding('utf8');
+  let pending = '';
+  let text = '';
+  let chunks = 0;
+  for await (const piece of body as AsyncIterable<string>) {
+    pending += piece;
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf('\n');
+      if (line === '') continue;
+      const part = JSON.parse(line) as UpstreamChunk & { error?: string };
+      // An error after the stream started arrives as one {"error"} line on the 200 response.
+      if (part.error !== undefined) throw new Error(part.error);
+      chunks++;
+      text += call.kind === 'chat' ? (part.message?.content ?? '') : (part.response ?? '');
+      call.onChunk!(part);
+      started();
+      if (part.done) {
+        body.destroy();
+        return { text, final: part, chunks };
+      }
+    }
+  }
+  throw new Error('Did not receive done or success response in stream.');
+}
+
+/** The official client's ResponseError, rebuilt: name, `error` text and `status_code`. */
+async function responseError(res: Dispatcher.ResponseData): Promise<Error> {
+  const raw = await res.body.text();
+  let message = raw;
+  try {
+    const parsed = JSON.parse(raw) as { error?: unknown };
+    if (typeof parsed.error === 'string') message = parsed.error;
+  } catch {
+    // Not JSON (a proxy's HTML page, a plain-text 404): keep the text as the message.
+  }
+  const err = new Error(message || `HTTP ${res.statusCode}`) as Error & {
+    error: string;
+    status_code: number;
+  };
+  err.name = 'ResponseError';
+  err.error = message;
+  err.status_code = res.statusCode;
+  return err;
+}
