@@ -150,7 +150,7 @@ export const modelMachine = setup({
       invoke: {
         src: 'deadlineTimer',
         id: 'loadTimer',
-        input: ({ context }) => ({ at: context.loadDeadline ?? Number.POSITIVE_INFINITY }),
+        input: ({ context }) => ({ at: context.loadDeadline ?? Number.POSITIVE_INFINITY, actor: context.id }),
       },
       on: {
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
@@ -224,7 +224,10 @@ export const modelMachine = setup({
       invoke: {
         src: 'deadlineTimer',
         id: 'degradedTimer',
-        input: ({ context }) => ({ at: context.degradedUntil ?? Number.POSITIVE_INFINITY }),
+        input: ({ context }) => ({
+          at: context.degradedUntil ?? Number.POSITIVE_INFINITY,
+          actor: context.id,
+        }),
       },
       on: {
         REQUEST_SUCCEEDED: [
@@ -263,7 +266,7 @@ export const modelMachine = setup({
       invoke: {
         src: 'deadlineTimer',
         id: 'openTimer',
-        input: ({ context }) => ({ at: context.openUntil ?? Number.POSITIVE_INFINITY }),
+        input: ({ context }) => ({ at: context.openUntil ?? Number.POSITIVE_INFINITY, actor: context.id }),
       },
       on: {
         DEADLINE_REACHED: [

@@ -165,4 +165,6 @@ export type ModelStateValue =
 /** Input of the deadline timer actor: fire DEADLINE_REACHED once the clock reaches `at`. */
 export interface DeadlineTimerInput {
   at: number;
+  /** The model actor's id, so the runtime can journal the deadline it delivers. */
+  actor?: string;
 }

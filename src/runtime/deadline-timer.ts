@@ -19,7 +19,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * little early, and a wall clock can be stepped. XState restarts an invoked callback from its persisted
  * input when a snapshot is restored, so this is also what re-arms a deadline after a restart.
  */
-export function deadlineTimerLogic(clock: TimerClock) {
+export function deadlineTimerLogic(clock: TimerClock, onFire?: (actorId: string, event: ModelEvent) => void) {
   return fromCallback<ModelEvent, DeadlineTimerInput>(({ input, sendBack }) => {
     // No deadline (a state entered without one, or Infinity turned into null by JSON): never fire.
     if (typeof input?.at !== 'number' || !Number.isFinite(input.at)) return undefined;
@@ -31,7 +31,10 @@ export function deadlineTimerLogic(clock: TimerClock) {
       const now = clock.now();
       if (now >= input.at) {
         done = true;
-        sendBack({ type: 'DEADLINE_REACHED', now, at: input.at });
+        const event: ModelEvent = { type: 'DEADLINE_REACHED', now, at: input.at };
+        // The journal must see this event like any other, or replay could not reproduce it.
+        if (input.actor !== undefined) onFire?.(input.actor, event);
+        sendBack(event);
         return;
       }
       handle = clock.setTimeout(check, Math.min(input.at - now, MAX_TIMER_MS));

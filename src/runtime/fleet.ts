@@ -98,23 +98,17 @@ export class Fleet {
     private readonly config: Readonly<Config>,
     private readonly options: FleetOptions,
   ) {
-    const timer = options.deadlineTimer ?? deadlineTimerLogic(options.clock);
+    const timer =
+      options.deadlineTimer ??
+      deadlineTimerLogic(options.clock, (id, event) => this.options.sink?.(id, event));
     const machine = supervisorMachine.provide({
       actors: { model: modelMachine.provide({ actors: { deadlineTimer: timer as never } }) },
     });
     this.actor = createActor(machine, {
       input: supervisorInputFrom(config, options.clock.now()),
       ...(options.snapshot && { snapshot: options.snapshot as never }),
-      // Deadlines fire inside the actor system; inspection is how they reach the journal too.
-      inspect: (ev) => {
-        options.inspect?.(ev);
-        if (ev.type === '@xstate.event' && ev.event.type === 'DEADLINE_REACHED') {
-          this.options.sink?.(
-            (ev.actorRef as unknown as { id: string }).id,
-            ev.event as { type: string; now: number },
-          );
-        }
-      },
+      // Inspection costs an object per event, snapshot and microstep: only when someone watches.
+      ...(options.inspect && { inspect: options.inspect }),
     });
     this.actor.subscribe({ error: (err) => this.onSystemError(err) });
     this.actor.start();
