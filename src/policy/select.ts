@@ -52,6 +52,8 @@ export interface SelectionInput {
   fallbackChain?: ReadonlyArray<ChainEntry>;
   expectedOutputTokens: number;
   partialOffloadSlowdown: number;
+  /** Quality a loaded model is worth over a cold one; default by urgency (LOADED_BONUS). */
+  loadedBonus?: number;
 }
 
 export interface PlannedAttempt {
@@ -148,11 +150,31 @@ export function selectModels(input: SelectionInput): SelectionPlan {
     if (entry.model !== namedModel) scanModel(scan, entry.model, entry.quality, false);
   }
   if (input.outOfChainFallback) scanOutOfChain(scan);
-  sortAttempts(scan.attempts);
+  const margin = input.loadedBonus ?? LOADED_BONUS[input.urgency];
+  sortAttempts(scan.attempts, margin);
   sortLate(scan.late);
 
   const first = scan.attempts[0];
   const loadInBackground: BackgroundLoad[] = [];
+  // A better model passed over only because a loaded one was preferred: load it for the requests that follow.
+  if (first !== undefined && !first.needsLoad && !first.named) {
+    for (const a of scan.attempts) {
+      if (
+        a.needsLoad &&
+        !a.outOfChain &&
+        a.quality > first.quality &&
+        (scan.bg === null || a.quality > scan.bgQuality)
+      ) {
+        const c = input.candidates.find((x) => x.id === a.id);
+        if (c?.fitsNow && !isLoading(c)) {
+          scan.bg = c;
+          scan.bgQuality = a.quality;
+          scan.bgExpected = a.expectedMs;
+          scan.bgNamed = false;
+        }
+      }
+    }
+  }
   const bg = scan.bg;
   // One load per request: when the chosen attempt already loads a model, the better one waits its turn.
   // A served named model is what the caller wants: nothing better to load for it.
@@ -296,20 +318,30 @@ function hasSeveralHosts(candidates: ReadonlyArray<CandidateState>): boolean {
   return false;
 }
 
-/** a before b? Named first, chain before out-of-chain, quality desc, expected time asc; else stable. */
-function before(a: PlannedAttempt, b: PlannedAttempt): boolean {
+/**
+ * How much quality a model already in memory is worth, by urgency. The seed: interactive requests
+ * "heavily favor loaded models", background ones "balance quality vs wait time", batch ones "prefer the
+ * highest quality regardless of load time". A cold model goes first only when it beats the best loaded
+ * one by more than this; the better cold model is then loaded in the background for the requests after.
+ */
+export const LOADED_BONUS: Readonly<Record<Urgency, number>> = { interactive: 1, background: 0.1, batch: 0 };
+
+/** a before b? Named first, chain before out-of-chain, quality desc (loaded models get `bonus`), expected time asc. */
+function before(a: PlannedAttempt, b: PlannedAttempt, bonus: number): boolean {
   if (a.named !== b.named) return a.named;
   if (a.outOfChain !== b.outOfChain) return !a.outOfChain;
-  if (a.quality !== b.quality) return a.quality > b.quality;
+  const qa = a.quality + (a.needsLoad ? 0 : bonus);
+  const qb = b.quality + (b.needsLoad ? 0 : bonus);
+  if (qa !== qb) return qa > qb;
   return a.expectedMs < b.expectedMs;
 }
 
 // Insertion sorts: the arrays hold a handful of entries and are mostly in order already (chain order).
-function sortAttempts(xs: PlannedAttempt[]): void {
+function sortAttempts(xs: PlannedAttempt[], bonus: number): void {
   for (let i = 1; i < xs.length; i++) {
     const x = xs[i]!;
     let j = i - 1;
-    while (j >= 0 && before(x, xs[j]!)) {
+    while (j >= 0 && before(x, xs[j]!, bonus)) {
       xs[j + 1] = xs[j]!;
       j--;
     }

@@ -11,7 +11,7 @@ import {
   queueWaitMs,
   timeToLoadedMs,
 } from '../../src/policy/estimate.ts';
-import { type SelectionInput, selectModels } from '../../src/policy/select.ts';
+import { LOADED_BONUS, type SelectionInput, selectModels } from '../../src/policy/select.ts';
 import { formatClock, formatDuration } from '../../src/policy/select-reason.ts';
 
 const config = defaultConfig();
@@ -539,13 +539,15 @@ describe('selectModels: properties', () => {
     );
   });
 
-  it('chain attempts come by quality; out-of-chain ones are loaded and come after them', () => {
+  it('chain attempts come by quality (a loaded model is worth its urgency bonus more); out-of-chain ones come after them', () => {
     fc.assert(
       fc.property(worldArb, (inp) => {
         const plan = selectModels(inp);
+        const bonus = LOADED_BONUS[inp.urgency];
+        const worth = (a: { quality: number; needsLoad: boolean }) => a.quality + (a.needsLoad ? 0 : bonus);
         const chainPart = plan.attempts.filter((a) => !a.named && !a.outOfChain);
         for (let i = 1; i < chainPart.length; i++) {
-          expect(chainPart[i - 1]!.quality).toBeGreaterThanOrEqual(chainPart[i]!.quality);
+          expect(worth(chainPart[i - 1]!)).toBeGreaterThanOrEqual(worth(chainPart[i]!));
         }
         const firstOut = plan.attempts.findIndex((a) => a.outOfChain);
         if (firstOut >= 0) {
@@ -593,5 +595,63 @@ describe('reason formatting', () => {
     expect(formatDuration(35_000)).toBe('~35 s');
     expect(formatClock(NOW + 3000)).toBe('12:00:03');
     expect(formatClock(86_400_000 + 3_723_000)).toBe('01:02:03');
+  });
+});
+
+describe('loaded models by urgency (the seed: interactive heavily favours loaded models)', () => {
+  const base = {
+    taskType: 'fast_response' as const,
+    deadlineMs: 5000,
+    now: 0,
+    chain: [
+      { model: 'llama3.2:3b', quality: 0.95 },
+      { model: 'tinyllama:latest', quality: 1.0 },
+    ],
+    outOfChainFallback: true,
+    expectedOutputTokens: 64,
+    partialOffloadSlowdown: 4,
+  };
+  const cand = (model: string, state: 'loaded' | 'unloaded', loadMs: number) => ({
+    id: `local/${model}`,
+    model,
+    host: 'local',
+    state,
+    acceptsTraffic: true,
+    inFlight: 0,
+    parallelSlots: 1,
+    latencyEwmaMs: null,
+    loadMs,
+    loadingStartedAt: null,
+    tokensPerS: 100,
+    sizeGb: 1,
+    hostVramGb: 16,
+    fitsNow: true,
+    openUntil: null,
+  });
+  const candidates = [cand('llama3.2:3b', 'loaded', 4000), cand('tinyllama:latest', 'unloaded', 2000)];
+
+  it('interactive: the loaded model answers and the better cold one loads for the requests that follow', () => {
+    const plan = selectModels({ ...base, urgency: 'interactive', candidates });
+    expect(plan.attempts[0]!.model).toBe('llama3.2:3b');
+    expect(plan.loadInBackground.map((b) => b.model)).toEqual(['tinyllama:latest']);
+  });
+
+  it('background: a cold model must beat the loaded one by more than the margin', () => {
+    expect(selectModels({ ...base, urgency: 'background', candidates }).attempts[0]!.model).toBe(
+      'llama3.2:3b',
+    );
+    const wide = [
+      { model: 'llama3.2:3b', quality: 0.7 },
+      { model: 'tinyllama:latest', quality: 1.0 },
+    ];
+    expect(selectModels({ ...base, urgency: 'background', chain: wide, candidates }).attempts[0]!.model).toBe(
+      'tinyllama:latest',
+    );
+  });
+
+  it('batch: quality first, whatever is loaded', () => {
+    expect(selectModels({ ...base, urgency: 'batch', candidates }).attempts[0]!.model).toBe(
+      'tinyllama:latest',
+    );
   });
 });
