@@ -267,7 +267,9 @@ export class Fleet {
     const pinned = new Set(this.pinned());
     for (const view of this.list) {
       if (view.host !== hostName || view.model === exclude) continue;
-      const loading = view.state === 'loading';
+      // A model shows `loading` as soon as a request starts on it, but it takes memory only once its load
+      // was sent to Ollama: counting it earlier let waiting requests reserve VRAM they did not hold.
+      const loading = view.state === 'loading' && (this.loadSent?.(view.id) ?? true);
       if (!loading && !view.resident) continue;
       const ctx = this.context(view.id)!;
       entries[view.model] = {
@@ -296,6 +298,9 @@ export class Fleet {
   }
 
   private readonly holds = new Map<string, number>();
+
+  /** Set by the loader: whether a model's load has been sent to its host. */
+  loadSent: ((id: string) => boolean) | undefined;
 
   /**
    * Marks a model busy for work the actor does not count as a request (a probe), so it is not evicted

@@ -34,6 +34,8 @@ export interface LoadOutcome {
  */
 export class Loader {
   private readonly inProgress = new Map<string, Promise<LoadOutcome>>();
+  /** Loads sent to Ollama and not answered yet: only these take room in the ledger. */
+  private readonly sent = new Set<string>();
   private readonly hostQueue = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -43,7 +45,9 @@ export class Loader {
     private readonly clock: Clock,
     private readonly decisions: DecisionLog,
     private readonly observer?: LoadObserver,
-  ) {}
+  ) {
+    fleet.loadSent = (id) => this.sent.has(id);
+  }
 
   isLoading(id: string): boolean {
     return this.inProgress.has(id);
@@ -71,7 +75,19 @@ export class Loader {
   ): Promise<LoadOutcome> {
     const view = this.fleet.view(id)!;
     const backend = this.backends.get(view.host)!;
-    const evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, policy));
+    let evicted: string[];
+    try {
+      evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, policy));
+    } catch (err) {
+      // No room was made and nothing was sent: the model is not at fault. (A request that started on it
+      // may have put its actor in `loading`; this ends that without counting against the circuit.)
+      this.fleet.send(
+        id,
+        { type: 'LOAD_FAILED', errorClass: 'TRANSIENT', reason: 'no_room', countsAgainstCircuit: false },
+        requestId,
+      );
+      throw err;
+    }
     const started = this.clock.now();
     this.decisions.record(
       'load',
@@ -86,6 +102,7 @@ export class Loader {
         keepAlive(this.config),
         AbortSignal.timeout(Math.max(1, timeoutMs)),
       );
+      this.sent.delete(id);
       this.fleet.send(id, { type: 'LOAD_SUCCEEDED', durationMs: loadMs }, requestId);
       this.observer?.load(view.model, view.host, 'success', loadMs / 1000);
       this.decisions.record(
@@ -96,6 +113,7 @@ export class Loader {
       );
       return { evicted, alreadyLoaded: false };
     } catch (err) {
+      this.sent.delete(id);
       const cause = (err as { cause?: unknown }).cause ?? err;
       const c = classifyError(cause, 'load');
       this.fleet.send(
@@ -189,6 +207,7 @@ export class Loader {
       break;
     }
     this.fleet.send(id, { type: 'LOAD_REQUESTED' }, requestId);
+    this.sent.add(id);
     return evicted;
   }
 

@@ -33,7 +33,12 @@ export class Reconciler {
     try {
       const signal = AbortSignal.timeout(Math.max(1, this.timeoutMs));
       const ps = await backend.ps(signal);
-      if (!this.missingChecked.has(host)) await this.markMissing(host, backend, signal);
+      // /api/tags at the first look at a host, and again while any of its models is missing (it may have
+      // been pulled since).
+      const anyMissing = this.fleet
+        .ids()
+        .some((id) => id.startsWith(`${host}/`) && this.fleet.stateOf(id) === 'missing');
+      if (!this.missingChecked.has(host) || anyMissing) await this.markMissing(host, backend, signal);
       this.fleet.sendSupervisor({
         type: 'HOST_RECONCILED',
         host,
@@ -55,7 +60,7 @@ export class Reconciler {
     }
   }
 
-  /** Once per host: models of the catalog that the host does not have become `missing`. */
+  /** Models of the catalog the host does not have become `missing`; missing ones it has again come back. */
   private async markMissing(host: string, backend: OllamaBackend, signal: AbortSignal) {
     const present = new Set(await backend.tags(signal));
     this.missingChecked.add(host);
