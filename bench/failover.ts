@@ -4,20 +4,18 @@ import { postJson } from './lib/http.ts';
 import { percentile, round } from './lib/stats.ts';
 import { startWorld, type World } from './lib/world.ts';
 
+const PRIMARY = 'llama3.2:8b';
+const FALLBACK = 'llama3.2:3b';
+
 /** The five faults of the issue, as simulator faults on the preferred model. */
 const KINDS: Array<{ name: string; spec: FaultSpec; urgency: 'interactive' | 'background' }> = [
-  { name: 'refused', spec: { kind: 'refuse', model: PRIMARY() }, urgency: 'interactive' },
-  { name: 'http 500', spec: { kind: 'http_500', model: PRIMARY() }, urgency: 'interactive' },
-  { name: 'hang', spec: { kind: 'hang', model: PRIMARY() }, urgency: 'interactive' },
-  { name: '404 missing', spec: { kind: 'missing', model: PRIMARY() }, urgency: 'interactive' },
+  { name: 'refused', spec: { kind: 'refuse', model: PRIMARY }, urgency: 'interactive' },
+  { name: 'http 500', spec: { kind: 'http_500', model: PRIMARY }, urgency: 'interactive' },
+  { name: 'hang', spec: { kind: 'hang', model: PRIMARY }, urgency: 'interactive' },
+  { name: '404 missing', spec: { kind: 'missing', model: PRIMARY }, urgency: 'interactive' },
   // Out of memory happens at load: the preferred model is not loaded and the request can wait for a load.
-  { name: 'OOM on load', spec: { kind: 'oom_on_load', model: PRIMARY() }, urgency: 'background' },
+  { name: 'OOM on load', spec: { kind: 'oom_on_load', model: PRIMARY }, urgency: 'background' },
 ];
-
-function PRIMARY() {
-  return 'llama3.2:8b';
-}
-const FALLBACK = 'llama3.2:3b';
 
 export interface FailoverRow {
   fault: string;
@@ -47,20 +45,23 @@ export interface FailoverResult {
 }
 
 /**
- * Time from a fault to an answer from the fallback, per fault kind: the general chain prefers llama3.2:8b
+ * Time from a fault to an answer from the fallback, per fault kind: the `simple` chain prefers llama3.2:8b
  * and falls back to llama3.2:3b (both loaded from the start unless the fault is OOM, where 8b has to load).
  * "Closed": the first request after the fault appears, on a fresh stack each time (the circuit has seen
  * nothing yet). "Open": requests once the circuit has opened (or the model is marked missing).
  */
-export async function runFailover(opts: { quick: boolean; log(line: string): void }): Promise<FailoverResult> {
+export async function runFailover(opts: {
+  quick: boolean;
+  log(line: string): void;
+}): Promise<FailoverResult> {
   const scale = 0.1;
   const samples = opts.quick ? 3 : 7;
   const healthyWorld = await startWorld(worldConfig(scale, true), 'failover');
   let healthy: number[];
   let fallbackHealthy: number[];
   try {
-    healthy = await times(healthyWorld, samples * 2, 'interactive', PRIMARY());
-    fallbackHealthy = await times(healthyWorld, samples * 2, 'interactive', FALLBACK, `auto:simple`);
+    healthy = await times(healthyWorld, samples * 2, 'interactive', PRIMARY);
+    fallbackHealthy = await times(healthyWorld, samples * 2, 'interactive', FALLBACK, FALLBACK);
   } finally {
     await healthyWorld.close();
   }
@@ -89,7 +90,7 @@ export async function runFailover(opts: { quick: boolean; log(line: string): voi
     try {
       world.sim.faults.add(kind.spec);
       for (; toOpen < 50; toOpen++) {
-        openState = stateOf(world, PRIMARY());
+        openState = stateOf(world, PRIMARY);
         if (openState === 'open' || openState === 'missing') break;
         const a = await ask(world, kind.urgency);
         if (!a.ok) errors++;
@@ -100,7 +101,7 @@ export async function runFailover(opts: { quick: boolean; log(line: string): voi
         else errors++;
         usedBy.add(a.model);
       }
-      openState = `${openState}${stateOf(world, PRIMARY()) !== openState ? ` → ${stateOf(world, PRIMARY())}` : ''}`;
+      openState = `${openState}${stateOf(world, PRIMARY) !== openState ? ` → ${stateOf(world, PRIMARY)}` : ''}`;
     } finally {
       await world.close();
     }
@@ -118,16 +119,18 @@ export async function runFailover(opts: { quick: boolean; log(line: string): voi
       errors,
     };
     rows.push(row);
-    opts.log(`failover ${kind.name}: closed ${row.closed_ms} ms, open ${row.open_ms} ms (${openState} after ${toOpen}), by ${row.answered_by_fallback}`);
+    opts.log(
+      `failover ${kind.name}: closed ${row.closed_ms} ms, open ${row.open_ms} ms (${openState} after ${toOpen}), by ${row.answered_by_fallback}`,
+    );
   }
   return { scale, samples, healthy_ms: med(healthy), fallback_healthy_ms: med(fallbackHealthy), rows };
 }
 
 function worldConfig(scale: number, primaryLoaded: boolean) {
-  return seedWorld(scale, { warm_set: primaryLoaded ? [PRIMARY(), FALLBACK] : [FALLBACK] });
+  return seedWorld(scale, { warm_set: primaryLoaded ? [PRIMARY, FALLBACK] : [FALLBACK] });
 }
 
-async function ask(world: World, urgency: string, model = 'auto:general') {
+async function ask(world: World, urgency: string, model = 'auto:simple') {
   const a = await postJson(`${world.url}/api/generate`, {
     model,
     prompt: 'Summarise the plot of a short story in two lines.',
@@ -136,14 +139,24 @@ async function ask(world: World, urgency: string, model = 'auto:general') {
     options: { num_predict: 8 },
   });
   const used = decodeURIComponent(String(a.headers['x-rmm-model-used'] ?? ''));
-  return { ok: a.status === 200 && used === FALLBACK, ms: a.ms, model: used || `error ${a.status}` };
+  return {
+    ok: a.status === 200 && used !== '' && used !== PRIMARY,
+    ms: a.ms,
+    model: used || `error ${a.status}`,
+  };
 }
 
-async function times(world: World, n: number, urgency: string, expect: string, model?: string): Promise<number[]> {
+async function times(
+  world: World,
+  n: number,
+  urgency: string,
+  expect: string,
+  model?: string,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const a = await postJson(`${world.url}/api/generate`, {
-      model: model ?? 'auto:general',
+      model: model ?? 'auto:simple',
       prompt: 'Summarise the plot of a short story in two lines.',
       urgency,
       stream: false,
@@ -160,9 +173,21 @@ function stateOf(world: World, model: string): string {
 }
 
 function med(xs: number[]): number {
-  return round(percentile([...xs].sort((a, b) => a - b), 50), 1);
+  return round(
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    ),
+    1,
+  );
 }
 
 function p90(xs: number[]): number {
-  return round(percentile([...xs].sort((a, b) => a - b), 90), 1);
+  return round(
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      90,
+    ),
+    1,
+  );
 }

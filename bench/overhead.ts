@@ -1,9 +1,9 @@
-import { type ProfileSummary, summariseProfile } from './lib/cpu-profile.ts';
 import { type BenchChild, startChild } from './lib/child.ts';
 import { overheadConfig, pointedAt } from './lib/configs.ts';
+import { type ProfileSummary, summariseProfile } from './lib/cpu-profile.ts';
 import { runLoad } from './lib/load.ts';
 import { cpuSeconds } from './lib/proc.ts';
-import { round, Samples, summarise, type Summary } from './lib/stats.ts';
+import { round, Samples, type Summary, summarise } from './lib/stats.ts';
 
 export const TARGET_NAMES = ['direct', 'proxy', 'service'] as const;
 type TargetName = (typeof TARGET_NAMES)[number];
@@ -62,7 +62,10 @@ function bodyFor(mode: Mode): string {
  * round-robin (direct, proxy, service per connection count) and `rounds` times, so drift on a noisy box
  * hits all three alike.
  */
-export async function runOverhead(opts: { quick: boolean; log(line: string): void }): Promise<OverheadResult> {
+export async function runOverhead(opts: {
+  quick: boolean;
+  log(line: string): void;
+}): Promise<OverheadResult> {
   const durationS = opts.quick ? 2 : 4;
   const rounds = opts.quick ? 1 : 2;
   const config = overheadConfig();
@@ -75,11 +78,19 @@ export async function runOverhead(opts: { quick: boolean; log(line: string): voi
     children.push(service);
     const targets: Record<TargetName, BenchChild> = { direct: sim, proxy, service };
 
-    const acc = new Map<string, { ok: number; failed: number; s: number; cpu: number; simCpu: number; lat: Samples; total: Samples }>();
+    const acc = new Map<
+      string,
+      { ok: number; failed: number; s: number; cpu: number; simCpu: number; lat: Samples; total: Samples }
+    >();
     for (const mode of MODES) {
       const body = bodyFor(mode);
       for (const name of TARGET_NAMES) {
-        await runLoad({ url: `${targets[name].url}/api/generate`, body, connections: 10, durationS: opts.quick ? 0.5 : 1 });
+        await runLoad({
+          url: `${targets[name].url}/api/generate`,
+          body,
+          connections: 10,
+          durationS: opts.quick ? 0.5 : 1,
+        });
       }
       for (const connections of CONNECTIONS) {
         for (let r = 0; r < rounds; r++) {
@@ -91,7 +102,15 @@ export async function runOverhead(opts: { quick: boolean; log(line: string): voi
             const cpu = cpuSeconds(target.pid) - cpu0;
             const simCpu = cpuSeconds(sim.pid) - sim0;
             const key = `${mode}|${connections}|${name}`;
-            const a = acc.get(key) ?? { ok: 0, failed: 0, s: 0, cpu: 0, simCpu: 0, lat: new Samples(), total: new Samples() };
+            const a = acc.get(key) ?? {
+              ok: 0,
+              failed: 0,
+              s: 0,
+              cpu: 0,
+              simCpu: 0,
+              lat: new Samples(),
+              total: new Samples(),
+            };
             a.ok += res.ok;
             a.failed += res.failed;
             a.s += res.elapsedS;
@@ -124,14 +143,21 @@ export async function runOverhead(opts: { quick: boolean; log(line: string): voi
       if (mode === 'streaming') cell.total = summarise(a.total);
       cells.push(cell);
     }
-    return { payload: JSON.parse(bodyFor('non_streaming')), duration_s: durationS, rounds, cells, ...judge(cells) };
+    return {
+      payload: JSON.parse(bodyFor('non_streaming')),
+      duration_s: durationS,
+      rounds,
+      cells,
+      ...judge(cells),
+    };
   } finally {
     for (const c of children.reverse()) await c.close();
   }
 }
 
 function judge(cells: OverheadCell[]): Pick<OverheadResult, 'ratios' | 'targets'> {
-  const find = (mode: Mode, c: number, t: TargetName) => cells.find((x) => x.mode === mode && x.connections === c && x.target === t)!;
+  const find = (mode: Mode, c: number, t: TargetName) =>
+    cells.find((x) => x.mode === mode && x.connections === c && x.target === t)!;
   const ratios: OverheadResult['ratios'] = [];
   for (const mode of MODES) {
     for (const c of CONNECTIONS) {
@@ -162,7 +188,10 @@ function judge(cells: OverheadCell[]): Pick<OverheadResult, 'ratios' | 'targets'
         goal: '≤ 1.5×',
         value: worstCpu,
         met: worstCpu <= 1.5,
-        note: worstCpu <= 1.5 ? '' : `misses by ${round(worstCpu / 1.5, 2)}× (service's best cell: ${svcCpu} µs/req)`,
+        note:
+          worstCpu <= 1.5
+            ? ''
+            : `misses by ${round(worstCpu / 1.5, 2)}× (service's best cell: ${svcCpu} µs/req)`,
       },
       {
         name: 'added p50 at 1 connection vs direct (worst of both modes)',
@@ -186,14 +215,19 @@ function judge(cells: OverheadCell[]): Pick<OverheadResult, 'ratios' | 'targets'
  * Where the service's CPU goes: a V8 profile of the gateway process under the non-streaming load at 10
  * connections, taken after warm-up so start-up is not in it.
  */
-export async function profileService(opts: { quick: boolean; root: string; file: string }): Promise<ProfileSummary> {
+export async function profileService(opts: {
+  quick: boolean;
+  root: string;
+  file: string;
+  mode?: Mode;
+}): Promise<ProfileSummary> {
   const config = overheadConfig();
   const sim = await startChild('sim', { config });
   try {
     const service = await startChild('service', { config: pointedAt(config, sim.url, 'profile') });
     try {
       const url = `${service.url}/api/generate`;
-      const body = bodyFor('non_streaming');
+      const body = bodyFor(opts.mode ?? 'non_streaming');
       await runLoad({ url, body, connections: 10, durationS: opts.quick ? 1 : 2 });
       await service.call('startProfile', 200);
       await runLoad({ url, body, connections: 10, durationS: opts.quick ? 2 : 4 });

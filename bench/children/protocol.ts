@@ -1,3 +1,5 @@
+import { getHeapSpaceStatistics } from 'node:v8';
+
 /**
  * The child side of bench/lib/child.ts: reads the payload, reports readiness, answers calls, and closes
  * on request. Handlers may be async; a thrown error is sent back as text.
@@ -31,11 +33,25 @@ export function serveParent(url: string, handlers: Handlers, close: () => Promis
   process.send?.({ type: 'ready', url });
 }
 
-/** Forced GC (the child runs with --expose-gc), then the heap figures. */
+/**
+ * Forced GC (the child runs with --expose-gc), then the heap figures. `code` is V8's code space (compiled
+ * functions, which grows as the optimiser works through the program); `data` is everything else in the
+ * heap, where a leak of objects shows.
+ */
 export function memorySample() {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gc: gc !== undefined };
+  let code = 0;
+  for (const s of getHeapSpaceStatistics()) if (s.space_name.includes('code')) code += s.space_used_size;
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    code,
+    data: m.heapUsed - code,
+    gc: gc !== undefined,
+  };
 }

@@ -1,16 +1,17 @@
-import pino from 'pino';
+import { writeHeapSnapshot } from 'node:v8';
+import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startService } from '../../src/runtime/service.ts';
 import { profilerHandlers } from './profiler.ts';
 import { memorySample, payload, serveParent } from './protocol.ts';
 
 /**
- * The gateway with its full machinery, as `rmm serve` runs it, logging at info (to /dev/null: the cost of
- * formatting and writing each line is paid, the disk is not filled).
+ * The gateway with its full machinery, as `rmm serve` runs it: its own logger at info, writing to stdout,
+ * which bench/lib/child.ts points at /dev/null (every line is formatted and written; no disk fills up).
  */
-const { config } = payload<{ config: Config }>();
-const logger = pino({ level: 'info' }, pino.destination('/dev/null'));
-const service = await startService(config, { logger });
+const given = payload<{ config: Config }>().config;
+const config = validateConfig({ ...structuredClone(given), server: { ...given.server, log_level: 'info' } });
+const service = await startService(config);
 const started = (service.manager as { started?: Promise<void> }).started;
 if (started) await started;
 serveParent(
@@ -18,6 +19,11 @@ serveParent(
   {
     status: () => service.manager.status(),
     mem: () => memorySample(),
+    /** For chasing soak growth: diff two of these by constructor (bench/lib/heap-diff.ts). */
+    heapSnapshot: (file: string) => {
+      memorySample();
+      return writeHeapSnapshot(file);
+    },
     ...profilerHandlers(),
   },
   () => service.close(),

@@ -30,7 +30,9 @@ export function pointedAt(config: Readonly<Config>, url: string, tag: string): R
 export function overheadConfig(): Readonly<Config> {
   const c = structuredClone(
     scaledConfig(1, {
-      hosts: [{ name: 'local', url: 'http://127.0.0.1:1', vram_gb: 16, num_parallel: 256, max_loaded_models: 3 }],
+      hosts: [
+        { name: 'local', url: 'http://127.0.0.1:1', vram_gb: 16, num_parallel: 256, max_loaded_models: 3 },
+      ],
       simulator: { max_queue: 4096 },
     }),
   ) as Config;

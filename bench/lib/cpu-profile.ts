@@ -27,6 +27,8 @@ export interface ProfileSummary {
   areas: HotSpot[];
   /** Inclusive time of our own src/ files (what each file and everything it calls costs). */
   inclusive_src: HotSpot[];
+  /** Inclusive time of each dependency and of Node's web streams (on the stack at all). */
+  inclusive_deps: HotSpot[];
 }
 
 /** Reads a V8 .cpuprofile and ranks where the CPU went. */
@@ -44,6 +46,7 @@ export function summariseProfile(file: string, root: string, top = 20): ProfileS
   const fn = new Map<string, number>();
   const area = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const deps = new Map<string, number>();
   for (const [id, ticks] of selfTicks) {
     const node = byId.get(id)!;
     if (node.callFrame.functionName === '(idle)') continue;
@@ -53,8 +56,14 @@ export function summariseProfile(file: string, root: string, top = 20): ProfileS
     area.set(a, (area.get(a) ?? 0) + ticks);
     // Each of our files on the stack gets the sample once (recursion is not double counted).
     const seen = new Set<string>();
+    const seenDeps = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const url = byId.get(cur)!.callFrame.url;
+      const dep = depOf(url);
+      if (dep && !seenDeps.has(dep)) {
+        seenDeps.add(dep);
+        deps.set(dep, (deps.get(dep) ?? 0) + ticks);
+      }
       const rel = url.includes('/src/') && !url.includes('node_modules') ? shortUrl(url, root) : undefined;
       if (rel && !seen.has(rel)) {
         seen.add(rel);
@@ -67,16 +76,40 @@ export function summariseProfile(file: string, root: string, top = 20): ProfileS
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([where, t]) => ({ where, self_pct: Math.round((t / Math.max(1, busy)) * 1000) / 10 }));
-  return { samples: busy, functions: rank(fn, top), areas: rank(area, top), inclusive_src: rank(inclusive, top) };
+  return {
+    samples: busy,
+    functions: rank(fn, top),
+    areas: rank(area, top),
+    inclusive_src: rank(inclusive, top),
+    inclusive_deps: rank(deps, top),
+  };
+}
+
+/** A dependency's name (undici's fetch and its dispatcher apart), or Node's web streams; else undefined. */
+function depOf(url: string): string | undefined {
+  if (url.includes('internal/webstreams')) return 'node web streams';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm < 0) return undefined;
+  const rest = url.slice(nm + 'node_modules/'.length).split('/');
+  const name = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  if (name === 'undici') return rest[2] === 'web' ? 'undici fetch (WHATWG)' : 'undici core';
+  return name;
 }
 
 function label(node: ProfileNode, root: string): string {
-  const where = node.callFrame.url ? `${shortUrl(node.callFrame.url, root)}:${node.callFrame.lineNumber + 1} ` : '';
+  const where = node.callFrame.url
+    ? `${shortUrl(node.callFrame.url, root)}:${node.callFrame.lineNumber + 1} `
+    : '';
   return `${where}${node.callFrame.functionName || '(anonymous)'}`;
 }
 
 /** For a native frame: the nearest caller in our own code (else the nearest JS frame), to say who paid. */
-function ourCaller(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>, root: string): string {
+function ourCaller(
+  id: number,
+  byId: Map<number, ProfileNode>,
+  parent: Map<number, number>,
+  root: string,
+): string {
   let firstJs: ProfileNode | undefined;
   for (let cur = parent.get(id); cur !== undefined; cur = parent.get(cur)) {
     const node = byId.get(cur)!;

@@ -16,7 +16,11 @@ export interface HttpAnswer {
 }
 
 /** POSTs JSON and reads the whole answer; never throws (a transport failure is in the answer). */
-export async function postJson(url: string, body: unknown, opts: { timeoutMs?: number } = {}): Promise<HttpAnswer> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  opts: { timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
   const started = performance.now();
   let ttfb = -1;
   try {
@@ -37,7 +41,14 @@ export async function postJson(url: string, body: unknown, opts: { timeoutMs?: n
   } catch (err) {
     const ms = performance.now() - started;
     const e = err as Error & { code?: string };
-    return { status: 0, headers: {}, text: '', ms, ttfbMs: ms, transportError: `${e.name}${e.code ? ` ${e.code}` : ''}: ${e.message}` };
+    return {
+      status: 0,
+      headers: {},
+      text: '',
+      ms,
+      ttfbMs: ms,
+      transportError: `${e.name}${e.code ? ` ${e.code}` : ''}: ${e.message}`,
+    };
   }
 }
 

@@ -9,15 +9,23 @@ export interface World {
   sim: SimulatorHandle;
   service: Service;
   url: string;
-  close(): Promise<void>;
+  /** Closes both; resolves false when the service did not finish closing within 5 s (a finding, not a crash). */
+  close(): Promise<boolean>;
 }
+
+/** Worlds whose service.close() did not finish in time, for the report. */
+export const closeProblems: string[] = [];
 
 /** Logs at info like production, to /dev/null; `silent` for runs that are about behaviour, not cost. */
 export function benchLogger(level: 'info' | 'silent' = 'info'): Logger {
   return pino({ level }, pino.destination('/dev/null'));
 }
 
-export async function startWorld(config: Readonly<Config>, tag: string, logger = benchLogger()): Promise<World> {
+export async function startWorld(
+  config: Readonly<Config>,
+  tag: string,
+  logger = benchLogger(),
+): Promise<World> {
   const sim = await startSimulator({ config });
   const service = await startService(pointedAt(config, sim.url, tag), { logger });
   const started = (service.manager as { started?: Promise<void> }).started;
@@ -27,8 +35,16 @@ export async function startWorld(config: Readonly<Config>, tag: string, logger =
     service,
     url: service.url,
     async close() {
-      await service.close();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), 5000);
+      });
+      const closed = await Promise.race([service.close().then(() => true as const), timedOut]);
+      clearTimeout(timer);
+      if (!closed) closeProblems.push(`${tag}: service.close() still pending after 5 s`);
+      // Closing the simulator cuts whatever the service still waits on, so a hung close finishes too.
       await sim.close();
+      return closed;
     },
   };
 }

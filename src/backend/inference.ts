@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { ChatMessage, UpstreamChunk } from '../manager/types.ts';
+import { TimeoutError } from '../policy/errors.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
 
@@ -38,9 +39,8 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
  * whole gateway budget per request (bench/README.md, overhead). Everything else (loads, unloads, /api/ps,
  * /api/tags) still uses the client. Errors are shaped like the client's — `ResponseError` with `error` and
  * `status_code`, a plain Error for an `{"error"}` line mid-stream, the same message for a stream without
- * `done` — so the error taxonomy reads both alike. Timeouts are undici's own: the headers timeout bounds the
- * time to the first token (Ollama sends headers with its first chunk), the body timeout the silence between
- * chunks.
+ * `done` — so the error taxonomy reads both alike. The attempt's timeout bounds the time to the first token
+ * (Ollama sends headers with its first chunk); once streaming, the idle timeout bounds each silence.
  */
 export async function runInference(
   dispatcher: Dispatcher,
@@ -61,6 +61,20 @@ export async function runInference(
   if (call.keepAlive !== undefined) body['keep_alive'] = call.keepAlive;
 
   let phase: Phase = 'connect';
+  // Our own timer, not undici's headers/body timeouts: theirs run on a coarse shared clock for anything
+  // near a second or more, and a hung model must be cut at its share of the deadline, not seconds later.
+  const deadline = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (ms: number | undefined) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => deadline.abort(new TimeoutError(Math.round(ms), phase)), Math.max(1, ms));
+  };
+  const callerLeft = () => deadline.abort(call.signal?.reason);
+  call.signal?.addEventListener('abort', callerLeft, { once: true });
+  arm(call.timeoutMs);
   try {
     const res = await dispatcher.request({
       origin,
@@ -68,10 +82,10 @@ export async function runInference(
       method: 'POST',
       headers: JSON_HEADERS,
       body: JSON.stringify(body),
-      ...(call.signal && { signal: call.signal }),
+      signal: deadline.signal,
       // 0 disables undici's own 300 s defaults: a long cold load must not be cut by them (ollama-js #72).
-      headersTimeout: call.timeoutMs !== undefined ? Math.max(1, Math.round(call.timeoutMs)) : 0,
-      bodyTimeout: streaming ? Math.max(1, Math.round(call.idleTimeoutMs ?? 0)) : 0,
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
     if (res.statusCode >= 400) throw await responseError(res);
     if (!streaming) {
@@ -82,9 +96,15 @@ export async function runInference(
     phase = 'first_token';
     return await readStream(res.body, call, () => {
       phase = 'mid_stream';
+      arm(call.idleTimeoutMs);
     });
   } catch (err) {
-    throw err instanceof AttemptError ? err : new AttemptError(phase, err);
+    if (err instanceof AttemptError) throw err;
+    const reason = deadline.signal.aborted && !call.signal?.aborted ? deadline.signal.reason : err;
+    throw new AttemptError(phase, reason);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    call.signal?.removeEventListener('abort', callerLeft);
   }
 }
 
@@ -97,10 +117,14 @@ async function readStream(
   let pending = '';
   let text = '';
   let chunks = 0;
+  let final: UpstreamChunk | undefined;
+  // Read to the end even after `done`: destroying the body would make undici build an abort error per
+  // request and give up the keep-alive connection.
   for await (const piece of body as AsyncIterable<string>) {
+    if (final) continue;
     pending += piece;
     let newline = pending.indexOf('\n');
-    while (newline >= 0) {
+    while (newline >= 0 && !final) {
       const line = pending.slice(0, newline).trim();
       pending = pending.slice(newline + 1);
       newline = pending.indexOf('\n');
@@ -112,12 +136,10 @@ async function readStream(
       text += call.kind === 'chat' ? (part.message?.content ?? '') : (part.response ?? '');
       call.onChunk!(part);
       started();
-      if (part.done) {
-        body.destroy();
-        return { text, final: part, chunks };
-      }
+      if (part.done) final = part;
     }
   }
+  if (final) return { text, final, chunks };
   throw new Error('Did not receive done or success response in stream.');
 }
 

@@ -266,6 +266,16 @@ async function tryModel(
           }),
         };
       }
+      if (err instanceof AttemptError && err.cause instanceof SlotTimeoutError) {
+        // Busy is not broken: leave the circuit alone and let the next candidate answer.
+        fleet.send(attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
+        ctx.details.push({
+          ...base(attempt, attemptStart, clock, retry),
+          outcome: 'skipped',
+          error: `busy: ${err.cause.message}`,
+        });
+        return { kind: 'next' };
+      }
       fleet.send(
         attempt.id,
         {
@@ -431,10 +441,13 @@ async function waitSlot(pending: Promise<() => void>, deps: JourneyDeps, timeout
   }
 }
 
+/** Our own queue was too long: load on this model, not a failure of it. */
+class SlotTimeoutError extends Error {
+  override readonly name = 'SlotTimeoutError';
+}
+
 function queueTimeout(ms: number): Error {
-  const e = new Error(`waited ${Math.round(ms)} ms for a free slot on this model`);
-  e.name = 'TimeoutError';
-  return e;
+  return new SlotTimeoutError(`waited ${Math.round(ms)} ms for a free slot on this model`);
 }
 
 function describe(err: unknown, signal?: AbortSignal): ErrorInfo {
