@@ -1,22 +1,9 @@
-import type { FaultKind, FaultSpec } from '../../src/simulator/index.ts';
+import { FAULT_KINDS, type FaultKind, type FaultSpec } from '../../src/simulator/index.ts';
 import { Prng } from '../../src/simulator/prng.ts';
 import { faultFor } from './fault-menu.ts';
 
-/** Kinds the conductor draws from: all of them; a host restart is rarer (it unloads everything). */
-const KINDS: FaultKind[] = [
-  'refuse',
-  'hang',
-  'latency',
-  'slow_tokens',
-  'stall_after_first_token',
-  'cut_stream',
-  'http_500',
-  'busy_503',
-  'missing',
-  'oom_on_load',
-  'load_timeout',
-  'garbage',
-];
+/** Kinds the conductor draws from: every kind but the host restart, which is drawn more rarely (it unloads everything). */
+const KINDS: FaultKind[] = FAULT_KINDS.filter((k) => k !== 'host_restart');
 
 export interface Conductor {
   /** Fault sets installed so far, as "kind+kind" strings. */
