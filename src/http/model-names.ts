@@ -1,4 +1,5 @@
 import { TASK_TYPES, type TaskType } from '../config/schema.ts';
+import { taskFromAlias } from '../policy/task-aliases.ts';
 
 /**
  * What a client may put in `model`: a catalog name (with Ollama's `:latest` implied when no tag is given,
@@ -12,23 +13,13 @@ export interface ResolvedModel {
   virtual: boolean;
 }
 
-/** Short names for the virtual models people type most. */
-const TASK_ALIASES: Readonly<Record<string, TaskType>> = {
-  code: 'code_generation',
-  review: 'code_review',
-  fast: 'fast_response',
-  reason: 'reasoning',
-};
-
-const TASKS: ReadonlySet<string> = new Set(TASK_TYPES);
-
 export function resolveModelName(name: string, catalog: readonly string[]): ResolvedModel | undefined {
   const lower = name.trim().toLowerCase();
   // Some clients append ':latest' to every name they send.
   if (lower === 'auto' || lower === 'auto:latest') return { model: 'auto', virtual: true };
   if (lower.startsWith('auto:')) {
     const rest = lower.slice(5);
-    const task = (TASKS.has(rest) ? rest : TASK_ALIASES[rest]) as TaskType | undefined;
+    const task = taskFromAlias(rest);
     return task ? { model: `auto:${task}`, taskType: task, virtual: true } : undefined;
   }
   if (catalog.includes(name)) return { model: name, virtual: false };

@@ -15,6 +15,7 @@ import { classifyError, type Classification as ErrorInfo } from '../policy/error
 import { deadlineMs } from '../policy/estimate.ts';
 import type { RetryBudget } from '../policy/retry-budget.ts';
 import { type PlannedAttempt, type SelectionPlan, selectModels } from '../policy/select.ts';
+import { taskFromAlias } from '../policy/task-aliases.ts';
 import type { Clock } from './clock.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
@@ -26,7 +27,6 @@ export interface JourneyObserver {
   attempt(model: string, outcome: string): void;
   fallback(taskType: TaskType): void;
   retry(model: string): void;
-  selected(taskType: TaskType, model: string): void;
 }
 
 export interface JourneyDeps {
@@ -43,15 +43,6 @@ export interface JourneyDeps {
   /** Called once per request with its task type, for demand tracking and predictive preloading. */
   onDemand?: (taskType: TaskType, model: string | null, failed: boolean) => void;
 }
-
-/** `auto:code` and friends: short names for the task types. */
-const TASK_ALIASES: Record<string, TaskType> = {
-  code: 'code_generation',
-  review: 'code_review',
-  reason: 'reasoning',
-  fast: 'fast_response',
-  quick: 'fast_response',
-};
 
 /** Share of the remaining time an attempt may use when other candidates are still waiting behind it. */
 const ATTEMPT_SHARE = 0.5;
@@ -469,7 +460,7 @@ function classify(
   }
   if (model?.startsWith('auto:')) {
     const alias = model.slice(5);
-    const task = (TASK_ALIASES[alias] ?? alias) as TaskType;
+    const task = (taskFromAlias(alias) ?? alias) as TaskType;
     if (config.chains[task])
       return { classification: { task_type: task, confidence: 1, matched: [], source: 'given' } };
     throw new RmmError(

@@ -49,10 +49,6 @@ export class Loader {
     fleet.loadSent = (id) => this.sent.has(id);
   }
 
-  isLoading(id: string): boolean {
-    return this.inProgress.has(id);
-  }
-
   /** Resolves once the model is in memory; shares a load already under way. */
   ensureLoaded(id: string, why: string, requestId?: string, options: LoadPolicy = {}): Promise<LoadOutcome> {
     const view = this.fleet.view(id);

@@ -1,13 +1,12 @@
 import type { TaskType, Urgency } from '../config/schema.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Fleet, ModelStateChange } from './fleet.ts';
+import type { ModelStateChange } from './fleet.ts';
 import type { JourneyObserver } from './journey.ts';
 import type { LoadObserver } from './loader.ts';
 
 /** Connects the runtime's observations to the Prometheus metrics; one object serves every observer role. */
 export function wireMetrics(
   m: Metrics,
-  _fleet: Fleet,
 ): JourneyObserver & LoadObserver & { stateChange(c: ModelStateChange): void } {
   return {
     request(model: string, outcome: string, taskType: TaskType, urgency: Urgency, seconds: number) {
@@ -23,7 +22,6 @@ export function wireMetrics(
     retry(model: string) {
       m.retriesTotal.inc({ model });
     },
-    selected() {},
     load(model: string, _host: string, outcome: 'success' | 'failure', seconds: number) {
       m.loadsTotal.inc({ model, outcome });
       if (outcome === 'success') m.loadDuration.observe({ model }, seconds);
