@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type Clock, systemClock } from '../runtime/clock.ts';
+import { type Clock, systemClock } from '../time/clock.ts';
 import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
 import { decodeEnvelope, type Envelope, encodeEnvelope, stringifyPayload } from './envelope.ts';
 import { quarantineFile } from './quarantine.ts';

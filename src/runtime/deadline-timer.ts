@@ -1,12 +1,6 @@
 import { fromCallback } from 'xstate';
 import type { DeadlineTimerInput, ModelEvent } from '../../machines/model/types.ts';
-
-/** The clock a deadline timer needs: the runtime's real one, or a manual one in tests. */
-export interface TimerClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock } from '../time/clock.ts';
 
 /** Node's setTimeout fires at once for delays past 2^31-1 ms; longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -19,7 +13,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * little early, and a wall clock can be stepped. XState restarts an invoked callback from its persisted
  * input when a snapshot is restored, so this is also what re-arms a deadline after a restart.
  */
-export function deadlineTimerLogic(clock: TimerClock, onFire?: (actorId: string, event: ModelEvent) => void) {
+export function deadlineTimerLogic(clock: Clock, onFire?: (actorId: string, event: ModelEvent) => void) {
   return fromCallback<ModelEvent, DeadlineTimerInput>(({ input, sendBack }) => {
     // No deadline (a state entered without one, or Infinity turned into null by JSON): never fire.
     if (typeof input?.at !== 'number' || !Number.isFinite(input.at)) return undefined;
@@ -46,14 +40,3 @@ export function deadlineTimerLogic(clock: TimerClock, onFire?: (actorId: string,
     };
   });
 }
-
-/** The process clock, with timers that do not keep the process alive on their own. */
-export const systemTimerClock: TimerClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};

@@ -12,7 +12,7 @@ import {
 import type { Config } from '../config/schema.ts';
 import type { CandidateState } from '../policy/estimate.ts';
 import { createLedger, type HostLedger, type LedgerEntry, planLoad } from '../policy/vram-ledger.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 import { deadlineTimerLogic } from './deadline-timer.ts';
 
 /** Whatever receives every event that enters the actor system (the journal, in production). */

@@ -2,7 +2,7 @@ import type { OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config } from '../config/schema.ts';
 import type { HealthResult } from '../manager/types.ts';
 import { classifyError, GarbageOutputError } from '../policy/errors.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 

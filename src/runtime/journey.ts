@@ -16,7 +16,7 @@ import { deadlineMs } from '../policy/estimate.ts';
 import type { RetryBudget } from '../policy/retry-budget.ts';
 import { type PlannedAttempt, type SelectionPlan, selectModels } from '../policy/select.ts';
 import { taskFromAlias } from '../policy/task-aliases.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 import type { Limiter } from './limiter.ts';

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import { classifyError } from '../policy/errors.ts';
 import { planLoad } from '../policy/vram-ledger.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 

@@ -15,7 +15,7 @@ import {
   recordRequest,
 } from '../policy/demand.ts';
 import { RetryBudget, retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { type Clock, systemClock } from '../time/clock.ts';
 import { DecisionLog } from './decisions.ts';
 import {
   type EventSink,

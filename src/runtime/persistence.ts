@@ -12,7 +12,7 @@ import {
 } from '../persistence/index.ts';
 import type { DemandState } from '../policy/demand.ts';
 import type { RetryBudgetState } from '../policy/retry-budget.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 import type { EventSink } from './fleet.ts';
 
 /** What state.json holds. Bump SCHEMA_VERSION whenever its shape, or a machine's context shape, changes. */

@@ -1,5 +1,5 @@
 import type { OllamaBackend } from '../backend/ollama-backend.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.ts';
+import type { Clock } from '../time/clock.ts';
 
 /**
  * Runs `task` every `intervalMs`, never two at once: the next run is armed only when the previous one has

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AnyEventObject, createActor, createMachine, sendTo } from 'xstate';
-import { deadlineTimerLogic, systemTimerClock, type TimerClock } from '../../src/runtime/deadline-timer.ts';
+import { deadlineTimerLogic } from '../../src/runtime/deadline-timer.ts';
+import { systemClock as systemTimerClock, type Clock as TimerClock } from '../../src/time/clock.ts';
 import { ManualClock } from './manual-clock.ts';
 
 /** A parent that records what its timer child sends back; ends the timer on STOP_TIMER. */

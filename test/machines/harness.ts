@@ -6,7 +6,8 @@ import {
   type ModelInput,
   modelMachine,
 } from '../../machines/model.machine.ts';
-import { deadlineTimerLogic, type TimerClock } from '../../src/runtime/deadline-timer.ts';
+import { deadlineTimerLogic } from '../../src/runtime/deadline-timer.ts';
+import type { Clock as TimerClock } from '../../src/time/clock.ts';
 
 /** Small numbers so every rule is reachable in a few events: 3 in a row, or 2 of 4, open the circuit. */
 export const SMALL_CIRCUIT: CircuitSettings = {

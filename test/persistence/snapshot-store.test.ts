@@ -186,7 +186,7 @@ describe('SnapshotStore.save and schedule', () => {
     store.schedule(() => ({ shutting: 'down' }));
     await store.flush();
     expect(payloadOnDisk(file)).toEqual({ shutting: 'down' });
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('cancel drops a pending save', async () => {
