@@ -64,8 +64,10 @@ export const modelMachine = setup({
     }),
     probeSucceeded: assign(({ context, event }) => {
       assertEvent(event, 'PROBE_SUCCEEDED');
-      return u.success(context, event);
+      return u.probeSucceeded(context, event);
     }),
+    startProbe: assign(({ context, event }) => u.startProbe(context, event)),
+    endProbe: assign(({ context, event }) => u.endProbe(context, event)),
     requestFailed: assign(({ context, event }) => {
       assertEvent(event, 'REQUEST_FAILED');
       return u.requestFailed(context, event);
@@ -108,6 +110,7 @@ export const modelMachine = setup({
   on: {
     MODEL_MISSING: { target: '.missing', actions: 'stamp' },
     REQUEST_STARTED: { actions: 'startRequest' },
+    PROBE_STARTED: { actions: 'startProbe' },
     REQUEST_SUCCEEDED: { actions: 'endRequest' },
     REQUEST_CANCELLED: { actions: 'endRequest' },
     REQUEST_FAILED: [
@@ -124,9 +127,8 @@ export const modelMachine = setup({
     unloaded: {
       entry: ['clearResidency', 'clearLoad', 'clearDegraded'],
       on: {
+        // A request waiting here does not load the model: the supervisor decides loads (LOAD_REQUESTED).
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
-        // Ollama loads a model for a request that names it: treat it as a load we did not ask for.
-        REQUEST_STARTED: { target: 'loading', actions: ['startRequest', 'beginLoad'] },
         REQUEST_SUCCEEDED: { target: 'loaded', actions: 'requestSucceeded' },
         REQUEST_FAILED: [
           { guard: 'isMissingFailure', target: 'missing', actions: 'requestFailed' },
@@ -135,9 +137,9 @@ export const modelMachine = setup({
         ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'recordFailure' },
-          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'recordFailure' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['recordFailure', 'endProbe'] },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'endProbe', 'openCircuit'] },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         RECONCILED: [
@@ -177,9 +179,9 @@ export const modelMachine = setup({
         ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
-          { guard: 'isFatalFailure', target: 'open', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'stamp' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['stamp', 'endProbe'] },
+          { guard: 'isFatalFailure', target: 'open', actions: ['recordFailure', 'endProbe', 'openCircuit'] },
+          { actions: ['stamp', 'endProbe'] },
         ],
         UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
         UNLOADED: { target: 'unloaded', actions: 'stamp' },
@@ -207,10 +209,14 @@ export const modelMachine = setup({
           { actions: 'probeSucceeded' },
         ],
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
-          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
-          { guard: 'failureDegrades', target: 'degraded', actions: ['recordFailure', 'markDegraded'] },
-          { actions: 'recordFailure' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['stamp', 'endProbe'] },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'endProbe', 'openCircuit'] },
+          {
+            guard: 'failureDegrades',
+            target: 'degraded',
+            actions: ['recordFailure', 'endProbe', 'markDegraded'],
+          },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         UNLOAD_REQUESTED: { target: 'unloading', actions: 'stamp' },
         UNLOADED: { target: 'unloaded', actions: 'stamp' },
@@ -244,9 +250,9 @@ export const modelMachine = setup({
           { actions: 'probeSucceeded' },
         ],
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
-          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'recordFailure' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['stamp', 'endProbe'] },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'endProbe', 'openCircuit'] },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         // No fresh evidence either way for a whole recovery time: judge the model afresh.
         DEADLINE_REACHED: [
@@ -280,17 +286,17 @@ export const modelMachine = setup({
         ],
         PROBE_SUCCEEDED: [
           { guard: 'recoveryDue', target: 'loaded', actions: ['probeSucceeded', 'closeCircuit'] },
-          { actions: 'stamp' },
+          { actions: ['stamp', 'endProbe'] },
         ],
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['stamp', 'endProbe'] },
           {
             guard: and(['recoveryDue', 'failureCounts']),
             target: 'open',
             reenter: true,
-            actions: ['recordFailure', 'reopenCircuit'],
+            actions: ['recordFailure', 'endProbe', 'reopenCircuit'],
           },
-          { actions: 'stamp' },
+          { actions: ['stamp', 'endProbe'] },
         ],
       },
     },
@@ -321,9 +327,9 @@ export const modelMachine = setup({
         ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: ['probeSucceeded', 'closeCircuit'] },
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
-          { guard: 'failureCounts', target: 'open', actions: ['recordFailure', 'reopenCircuit'] },
-          { actions: 'stamp' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['stamp', 'endProbe'] },
+          { guard: 'failureCounts', target: 'open', actions: ['recordFailure', 'endProbe', 'reopenCircuit'] },
+          { actions: ['stamp', 'endProbe'] },
         ],
         RESTORED: { actions: ['forgetInFlight', 'resetTrials'] },
       },
@@ -337,13 +343,12 @@ export const modelMachine = setup({
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
-        RECONCILED: [
-          { guard: 'reportsLoaded', target: 'loaded', actions: 'residencyReported' },
-          { actions: 'stamp' },
-        ],
+        // A model deleted while loaded stays in memory (Ollama's runner keeps it) but answers 404: /api/ps
+        // listing it says nothing about whether it is installed. Only /api/tags (MODEL_FOUND) brings it back.
+        RECONCILED: { actions: 'stamp' },
         REQUEST_FAILED: { actions: 'endRequest' },
         LOAD_FAILED: { actions: 'stamp' },
-        PROBE_FAILED: { actions: 'stamp' },
+        PROBE_FAILED: { actions: ['stamp', 'endProbe'] },
       },
     },
     unloading: {
@@ -359,9 +364,9 @@ export const modelMachine = setup({
         ],
         PROBE_SUCCEEDED: { actions: 'probeSucceeded' },
         PROBE_FAILED: [
-          { guard: 'isMissingFailure', target: 'missing', actions: 'stamp' },
-          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'recordFailure' },
+          { guard: 'isMissingFailure', target: 'missing', actions: ['stamp', 'endProbe'] },
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'endProbe', 'openCircuit'] },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         RECONCILED: [
           { guard: 'reportsGone', target: 'unloaded', actions: 'stamp' },

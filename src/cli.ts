@@ -10,7 +10,12 @@ Usage:
   rmm sim [--config FILE] [--port N] [--bind ADDR] [--seed S] [--time-scale X] [--host-name H]
                                    run the Ollama-compatible simulator alone
   rmm replay [--state-dir D] [--from CHECKPOINT] [--until TIME] [--model M] [--json] [--verify]
-                                   rebuild the actors' history from the journal; --verify compares with state.json
+             [--decisions] [--eviction-policy value|lru|ollama]
+                                   rebuild the actors' history from the journal; --decisions lists every
+                                   selection, load, eviction and circuit decision; --verify checks the
+                                   replay against state.json and recomputes every journaled decision
+  rmm why evict MODEL [--at TIME] [--state-dir D]
+                                   one paragraph on why MODEL was evicted (its last eviction before TIME)
   rmm visualize [--check]          regenerate the machine diagrams in visualizations/
   rmm inspect-replay FILE [--inspect-url URL]
                                    send a recorded --inspect-log file to a Stately inspector
@@ -42,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'replay': {
         const { replayCommand } = await import('./replay/command.ts');
         return await replayCommand(rest);
+      }
+      case 'why': {
+        const { whyCommand } = await import('./replay/command.ts');
+        return await whyCommand(rest);
       }
       case 'help':
       case '--help':
@@ -76,7 +85,7 @@ async function serve(argv: string[]): Promise<number> {
       ...(flags['state-dir'] !== undefined && { stateDir: flags['state-dir'] as string }),
     },
   });
-  const { startService } = await import('./runtime/service.ts');
+  const { startService } = await import('./service.ts');
   const inspecting = flags['inspect'] === true || flags['inspect-log'] !== undefined;
   const service = await startService(config, {
     ...(inspecting && {

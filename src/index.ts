@@ -12,5 +12,5 @@ export { TASK_TYPES, URGENCIES } from './config/schema.ts';
 export { ERROR_CATALOGUE, type ErrorCode, RmmError } from './manager/errors.ts';
 export type * from './manager/types.ts';
 export { createManager, type ManagerOptions, type RunningManager } from './runtime/manager.ts';
-export { type Service, type ServiceOptions, startService } from './runtime/service.ts';
+export { type Service, type ServiceOptions, startService } from './service.ts';
 export { type SimulatorHandle, startSimulator } from './simulator/index.ts';

@@ -11,6 +11,7 @@ export const machine = createMachine({
     LOAD_FAILED: { target: '.missing', guard: 'isMissingFailure', actions: 'stamp' },
     LOAD_SUCCEEDED: { actions: 'loadMeasured' },
     MODEL_MISSING: { target: '.missing', actions: 'stamp' },
+    PROBE_STARTED: { actions: 'startProbe' },
     RECONCILED: { actions: 'residencyReported' },
     REQUEST_CANCELLED: { actions: 'endRequest' },
     REQUEST_FAILED: [
@@ -29,9 +30,13 @@ export const machine = createMachine({
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'recordFailure' },
-          { target: 'open', guard: 'failureTrips', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'recordFailure' },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['recordFailure', 'endProbe'] },
+          {
+            target: 'open',
+            guard: 'failureTrips',
+            actions: ['recordFailure', 'endProbe', 'openCircuit'],
+          },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
         RECONCILED: [
@@ -43,7 +48,6 @@ export const machine = createMachine({
           { target: 'open', guard: 'failureTrips', actions: ['requestFailed', 'openCircuit'] },
           { actions: 'requestFailed' },
         ],
-        REQUEST_STARTED: { target: 'loading', actions: ['startRequest', 'beginLoad'] },
         REQUEST_SUCCEEDED: { target: 'loaded', actions: 'requestSucceeded' },
       },
     },
@@ -66,9 +70,13 @@ export const machine = createMachine({
         ],
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'stamp' },
-          { target: 'open', guard: 'isFatalFailure', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'stamp' },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
+          {
+            target: 'open',
+            guard: 'isFatalFailure',
+            actions: ['recordFailure', 'endProbe', 'openCircuit'],
+          },
+          { actions: ['stamp', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
         RECONCILED: { actions: 'stamp' },
@@ -87,14 +95,18 @@ export const machine = createMachine({
       entry: ['clearLoad', 'clearDegraded'],
       on: {
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'stamp' },
-          { target: 'open', guard: 'failureTrips', actions: ['recordFailure', 'openCircuit'] },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
+          {
+            target: 'open',
+            guard: 'failureTrips',
+            actions: ['recordFailure', 'endProbe', 'openCircuit'],
+          },
           {
             target: 'degraded',
             guard: 'failureDegrades',
-            actions: ['recordFailure', 'markDegraded'],
+            actions: ['recordFailure', 'endProbe', 'markDegraded'],
           },
-          { actions: 'recordFailure' },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: [
           {
@@ -142,9 +154,13 @@ export const machine = createMachine({
           { target: 'degraded', actions: 'stamp', reenter: true },
         ],
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'stamp' },
-          { target: 'open', guard: 'failureTrips', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'recordFailure' },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
+          {
+            target: 'open',
+            guard: 'failureTrips',
+            actions: ['recordFailure', 'endProbe', 'openCircuit'],
+          },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: [
           { target: 'loaded', guard: 'successRecovers', actions: 'probeSucceeded' },
@@ -176,18 +192,18 @@ export const machine = createMachine({
           { target: 'open', actions: 'stamp', reenter: true },
         ],
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'stamp' },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
           {
             target: 'open',
             guard: 'recoveryDue and failureCounts',
-            actions: ['recordFailure', 'reopenCircuit'],
+            actions: ['recordFailure', 'endProbe', 'reopenCircuit'],
             reenter: true,
           },
-          { actions: 'stamp' },
+          { actions: ['stamp', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: [
           { target: 'loaded', guard: 'recoveryDue', actions: ['probeSucceeded', 'closeCircuit'] },
-          { actions: 'stamp' },
+          { actions: ['stamp', 'endProbe'] },
         ],
         REQUEST_STARTED: [
           { target: 'halfOpen', guard: 'recoveryDue', actions: ['enterHalfOpen', 'startTrial'] },
@@ -198,9 +214,13 @@ export const machine = createMachine({
     halfOpen: {
       on: {
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'stamp' },
-          { target: 'open', guard: 'failureCounts', actions: ['recordFailure', 'reopenCircuit'] },
-          { actions: 'stamp' },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
+          {
+            target: 'open',
+            guard: 'failureCounts',
+            actions: ['recordFailure', 'endProbe', 'reopenCircuit'],
+          },
+          { actions: ['stamp', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: { target: 'loaded', actions: ['probeSucceeded', 'closeCircuit'] },
         REQUEST_CANCELLED: [
@@ -243,12 +263,9 @@ export const machine = createMachine({
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         MODEL_FOUND: { target: 'unloaded', actions: 'stamp' },
         MODEL_MISSING: { actions: 'stamp' },
-        PROBE_FAILED: { actions: 'stamp' },
+        PROBE_FAILED: { actions: ['stamp', 'endProbe'] },
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
-        RECONCILED: [
-          { target: 'loaded', guard: 'reportsLoaded', actions: 'residencyReported' },
-          { actions: 'stamp' },
-        ],
+        RECONCILED: { actions: 'stamp' },
         REQUEST_FAILED: { actions: 'endRequest' },
       },
     },
@@ -257,9 +274,13 @@ export const machine = createMachine({
       on: {
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
         PROBE_FAILED: [
-          { target: 'missing', guard: 'isMissingFailure', actions: 'stamp' },
-          { target: 'open', guard: 'failureTrips', actions: ['recordFailure', 'openCircuit'] },
-          { actions: 'recordFailure' },
+          { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
+          {
+            target: 'open',
+            guard: 'failureTrips',
+            actions: ['recordFailure', 'endProbe', 'openCircuit'],
+          },
+          { actions: ['recordFailure', 'endProbe'] },
         ],
         PROBE_SUCCEEDED: { actions: 'probeSucceeded' },
         RECONCILED: [

@@ -8,11 +8,22 @@ import { createMachine } from 'xstate';
 export const machine = createMachine({
   id: 'supervisor',
   initial: 'supervising',
+  invoke: { id: 'loader', src: 'loader' },
   states: {
     supervising: {
       on: {
-        HOST_RECONCILED: { actions: ['recordReachable', 'fanOutReconciliation'] },
-        HOST_UNREACHABLE: { actions: 'recordUnreachable' },
+        HOST_CATALOG: { actions: 'step' },
+        HOST_DOWN: { actions: 'step' },
+        HOST_RECONCILED: { actions: 'step' },
+        HOST_UP: { actions: 'step' },
+        LOAD_FAILED: { actions: 'step' },
+        LOAD_SUCCEEDED: { actions: 'step' },
+        LOAD_WANTED: { actions: 'step' },
+        RESTORED: { actions: 'step' },
+        ROOM_CHANGED: { actions: 'step' },
+        TICK: { actions: 'step' },
+        UNLOADED: { actions: 'step' },
+        WANT_DROPPED: { actions: 'step' },
       },
     },
   },

@@ -1,7 +1,7 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { startService } from '../../src/runtime/service.ts';
+import { startService } from '../../src/service.ts';
 import { profilerHandlers } from './profiler.ts';
 import { memorySample, payload, serveParent } from './protocol.ts';
 

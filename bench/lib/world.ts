@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../../src/config/schema.ts';
-import { type Service, startService } from '../../src/runtime/service.ts';
+import { type Service, startService } from '../../src/service.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { pointedAt } from './configs.ts';
 

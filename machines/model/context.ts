@@ -23,7 +23,7 @@ export function circuitConfigFrom(config: Pick<Config, 'circuit'>): CircuitSetti
 
 /** The input for one model on one host, from the validated config. Throws if either is unknown. */
 export function modelInputFrom(
-  config: Pick<Config, 'circuit' | 'models' | 'hosts' | 'load'>,
+  config: Pick<Config, 'circuit' | 'models' | 'hosts' | 'load' | 'preload'>,
   hostName: string,
   modelName: string,
   now: number,
@@ -39,6 +39,7 @@ export function modelInputFrom(
     loadTimeMs: spec.load_time_s * 1000,
     circuit: circuitConfigFrom(config),
     loadTimeoutMs: config.load.timeout_s * 1000,
+    demandHalfLifeMs: config.preload.demand_half_life_s * 1000,
     now,
   };
 }
@@ -58,9 +59,13 @@ export function initialContext(input: ModelInput): ModelContext {
     sizeGb: input.sizeGb,
     circuit: { ...input.circuit },
     loadTimeoutMs: input.loadTimeoutMs,
+    demandHalfLifeMs: input.demandHalfLifeMs,
     now: input.now,
     inFlight: 0,
+    probing: 0,
     lastUsed: null,
+    demand: 0,
+    demandAt: null,
     consecutiveFailures: 0,
     window: emptyWindow(input.circuit.windowSize),
     lastFailure: null,
@@ -69,6 +74,11 @@ export function initialContext(input: ModelInput): ModelContext {
     latencyNext: 0,
     loadTimeMs: input.loadTimeMs,
     measuredLoadMs: null,
+    loadSamples: 0,
+    measuredSizeGb: null,
+    sizeSamples: 0,
+    tokensPerS: null,
+    tokenSamples: 0,
     loadStartedAt: null,
     loadDeadline: null,
     loadedAt: null,

@@ -33,3 +33,10 @@ export function p95(latencies: readonly number[]): number | null {
   const rank = Math.ceil(0.95 * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
 }
+
+/** Nearest-rank median of the ring; null when empty. */
+export function p50(latencies: readonly number[]): number | null {
+  if (latencies.length === 0) return null;
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(0.5 * sorted.length)) - 1] ?? null;
+}

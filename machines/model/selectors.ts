@@ -1,4 +1,5 @@
 import type { SnapshotFrom } from 'xstate';
+import { takesTraffic } from '../../src/policy/estimate.ts';
 import type { ModelMachine } from '../model.machine.ts';
 import { p95 } from './latency.ts';
 import type { ModelContext, ModelStateValue } from './types.ts';
@@ -25,16 +26,8 @@ export function stateOf(s: ModelStateLike): ModelStateValue {
  * with every trial taken. Says nothing about cost: an unloaded model accepts, at the price of a load.
  */
 export function canAcceptRequest(s: ModelStateLike, now?: number): boolean {
-  switch (stateOf(s)) {
-    case 'missing':
-      return false;
-    case 'open':
-      return now !== undefined && s.context.openUntil !== null && now >= s.context.openUntil;
-    case 'halfOpen':
-      return s.context.trialsLeft > 0;
-    default:
-      return true;
-  }
+  const c = s.context;
+  return takesTraffic(stateOf(s), c.openUntil, c.trialsLeft, now ?? Number.NEGATIVE_INFINITY);
 }
 
 export interface ModelView {
@@ -61,9 +54,6 @@ export interface ModelView {
   lastUsed: number | null;
   lastFailure: ModelContext['lastFailure'];
   sizeGb: number;
-  sizeVramGb: number | null;
-  resident: boolean;
-  expiresAt: number | null;
 }
 
 /** Everything selection and status read, in one plain object (p95 computed here, off the hot path). */
@@ -94,9 +84,6 @@ export function modelView(s: ModelStateLike, now?: number): ModelView {
     lastUsed: c.lastUsed,
     lastFailure: c.lastFailure,
     sizeGb: c.sizeGb,
-    sizeVramGb: c.sizeVramGb,
-    resident: c.resident,
-    expiresAt: c.expiresAt,
   };
 }
 

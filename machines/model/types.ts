@@ -39,6 +39,8 @@ export interface ModelInput {
   loadTimeMs: number;
   circuit: CircuitSettings;
   loadTimeoutMs: number;
+  /** Half-life of the decayed request count (`demand`) eviction reads. */
+  demandHalfLifeMs: number;
   now: number;
 }
 
@@ -70,10 +72,18 @@ export interface ModelContext {
   circuit: CircuitSettings;
   loadTimeoutMs: number;
 
+  demandHalfLifeMs: number;
+
   /** Time of the last event that changed anything (never goes backwards). */
   now: number;
+  /** Requests on the model now (waiting for it or being answered). */
   inFlight: number;
+  /** Probes running on it. Like requests they take a slot and keep the model from eviction. */
+  probing: number;
   lastUsed: number | null;
+  /** Requests started here, decayed with `demandHalfLifeMs`, as of `demandAt`: what eviction calls demand. */
+  demand: number;
+  demandAt: number | null;
 
   consecutiveFailures: number;
   window: OutcomeWindow;
@@ -87,6 +97,13 @@ export interface ModelContext {
   /** Best load time estimate: the config's until measured, then an EWMA of measured loads. */
   loadTimeMs: number;
   measuredLoadMs: number | null;
+  loadSamples: number;
+  /** What the model takes once loaded (GB, /api/ps `size`), measured on this host; null until seen. */
+  measuredSizeGb: number | null;
+  sizeSamples: number;
+  /** Generation rate measured from Ollama's eval_count / eval_duration (EWMA); null until seen. */
+  tokensPerS: number | null;
+  tokenSamples: number;
   loadStartedAt: number | null;
   loadDeadline: number | null;
   /** When we last learned the model is resident (stale /api/ps samples older than this are ignored). */
@@ -124,14 +141,22 @@ export interface FailureFields {
 
 export type ModelEvent =
   | ({ type: 'LOAD_REQUESTED' } & At)
-  | ({ type: 'LOAD_SUCCEEDED'; durationMs: number; sizeVramGb?: number } & At)
+  | ({ type: 'LOAD_SUCCEEDED'; durationMs: number; sizeVramGb?: number; sizeGb?: number } & At)
   | ({ type: 'LOAD_FAILED' } & FailureFields & At)
   | ({ type: 'UNLOAD_REQUESTED' } & At)
   | ({ type: 'UNLOADED' } & At)
   | ({ type: 'REQUEST_STARTED' } & At)
-  | ({ type: 'REQUEST_SUCCEEDED'; latencyMs: number } & At)
+  | ({
+      type: 'REQUEST_SUCCEEDED';
+      latencyMs: number;
+      /** Tokens generated and the time Ollama spent on them, when it said (eval_count, eval_duration). */
+      evalCount?: number;
+      evalMs?: number;
+    } & At)
   | ({ type: 'REQUEST_FAILED' } & FailureFields & At)
   | ({ type: 'REQUEST_CANCELLED' } & At)
+  /** A probe takes a slot like a request: the model is busy (never evicted) until its outcome arrives. */
+  | ({ type: 'PROBE_STARTED' } & At)
   | ({ type: 'PROBE_SUCCEEDED'; latencyMs: number } & At)
   | ({ type: 'PROBE_FAILED' } & FailureFields & At)
   | ({
@@ -141,6 +166,8 @@ export type ModelEvent =
       expiresAt?: number;
       /** When the /api/ps request was sent; default `now`. Samples older than our last load are stale. */
       sampledAt?: number;
+      /** Whole size /api/ps reports (GPU + RAM), a measurement of what the model needs. */
+      sizeGb?: number;
     } & At)
   | ({ type: 'MODEL_MISSING' } & At)
   | ({ type: 'MODEL_FOUND' } & At)

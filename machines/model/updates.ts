@@ -17,9 +17,27 @@ export const timeOf = (c: Ctx, e: Timed): number => (e.now > c.now ? e.now : c.n
 
 export const stamp = (c: Ctx, e: Timed): Patch => ({ now: timeOf(c, e) });
 
+/** The decayed request count at `now` (never grows for a `now` before the last update). */
+export function demandAt(c: Pick<Ctx, 'demand' | 'demandAt' | 'demandHalfLifeMs'>, now: number): number {
+  if (c.demandAt === null || c.demand === 0) return c.demand;
+  const dt = now - c.demandAt;
+  if (dt <= 0 || !(c.demandHalfLifeMs > 0)) return c.demand;
+  return c.demand * 2 ** (-dt / c.demandHalfLifeMs);
+}
+
 export function startRequest(c: Ctx, e: Timed): Patch {
   const now = timeOf(c, e);
-  return { now, lastUsed: now, inFlight: c.inFlight + 1 };
+  return { now, lastUsed: now, inFlight: c.inFlight + 1, demand: demandAt(c, now) + 1, demandAt: now };
+}
+
+/** A probe occupies a slot: busy, but neither use nor demand. */
+export function startProbe(c: Ctx, e: Timed): Patch {
+  return { now: timeOf(c, e), probing: c.probing + 1 };
+}
+
+/** Never below zero: an outcome without its start (an old journal, a restart) must not underflow. */
+export function endProbe(c: Ctx, e: Timed): Patch {
+  return { now: timeOf(c, e), probing: c.probing > 0 ? c.probing - 1 : 0 };
 }
 
 /** Never below zero: a late outcome after a restart or a reset must not underflow. */
@@ -64,7 +82,23 @@ export function success(c: Ctx, e: Timed & { latencyMs: number }): Patch {
 }
 
 export function requestSucceeded(c: Ctx, e: ModelEventOf<'REQUEST_SUCCEEDED'>): Patch {
-  return { ...success(c, e), ...endRequest(c, e) };
+  const patch: Patch = { ...success(c, e), ...endRequest(c, e) };
+  if (e.evalCount !== undefined && e.evalMs !== undefined && e.evalCount >= 4 && e.evalMs > 0) {
+    patch.tokensPerS = ewma(c.tokensPerS, (e.evalCount * 1000) / e.evalMs, LATENCY_EWMA_ALPHA);
+    patch.tokenSamples = c.tokenSamples + 1;
+  }
+  return patch;
+}
+
+export function probeSucceeded(c: Ctx, e: ModelEventOf<'PROBE_SUCCEEDED'>): Patch {
+  return { ...success(c, e), ...endProbe(c, e) };
+}
+
+/** A whole size /api/ps reported: the best figure of what this model needs on this host. */
+function sizeMeasured(c: Ctx, sizeGb: number | undefined): Patch {
+  if (sizeGb === undefined || !(sizeGb > 0)) return {};
+  if (c.measuredSizeGb !== null && Math.abs(c.measuredSizeGb - sizeGb) < 1e-6) return {};
+  return { measuredSizeGb: sizeGb, sizeSamples: c.sizeSamples + 1 };
 }
 
 /** Records a failure; one that does not count leaves the circuit's figures alone. */
@@ -100,11 +134,12 @@ export function loadMeasured(c: Ctx, e: ModelEventOf<'LOAD_SUCCEEDED'>): Patch {
   const patch: Patch = { now, ...resident(c, now) };
   if (Number.isFinite(e.durationMs) && e.durationMs >= 0) {
     patch.measuredLoadMs = e.durationMs;
+    patch.loadSamples = c.loadSamples + 1;
     patch.loadTimeMs =
       c.measuredLoadMs === null ? e.durationMs : ewma(c.loadTimeMs, e.durationMs, LOAD_EWMA_ALPHA);
   }
   if (e.sizeVramGb !== undefined) patch.sizeVramGb = e.sizeVramGb;
-  return patch;
+  return { ...patch, ...sizeMeasured(c, e.sizeGb) };
 }
 
 export const clearLoad = (): Patch => ({ loadStartedAt: null, loadDeadline: null });
@@ -157,12 +192,14 @@ export function enterHalfOpen(c: Ctx, e: Timed): Patch {
   return { now: timeOf(c, e), openUntil: null, trialsLeft: c.circuit.halfOpenMaxCalls, trialsInFlight: 0 };
 }
 
+/** A success closed the circuit: the grown open time starts again from the base next time. */
 export function closeCircuit(c: Ctx): Patch {
   return {
     window: emptyWindow(c.circuit.windowSize),
     consecutiveFailures: 0,
     closedAt: c.now,
     openReason: null,
+    openStreak: 0,
     ...clearCircuit(),
   };
 }
@@ -181,12 +218,12 @@ export function residencyReported(c: Ctx, e: ModelEventOf<'RECONCILED'>): Patch 
   const patch: Patch = { now, ...resident(c, now) };
   if (e.sizeVramGb !== undefined) patch.sizeVramGb = e.sizeVramGb;
   if (e.expiresAt !== undefined) patch.expiresAt = e.expiresAt;
-  return patch;
+  return { ...patch, ...sizeMeasured(c, e.sizeGb) };
 }
 
 /** After a restart nothing that was in flight exists any more. */
 export function forgetInFlight(c: Ctx, e: Timed): Patch {
-  return { now: timeOf(c, e), inFlight: 0, trialsInFlight: 0 };
+  return { now: timeOf(c, e), inFlight: 0, probing: 0, trialsInFlight: 0 };
 }
 
 export function resetTrials(c: Ctx): Patch {

@@ -1,17 +1,12 @@
 import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AttemptError } from './attempt-error.ts';
+import type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
 import { type InferenceCall, type InferenceResult, runInference } from './inference.ts';
 
 export { AttemptError, type Phase } from './attempt-error.ts';
+export type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
 export type { InferenceCall, InferenceResult } from './inference.ts';
-
-export interface PsEntry {
-  name: string;
-  size: number;
-  size_vram: number;
-  expires_at: string;
-}
 
 type Fetch = typeof fetch;
 
@@ -21,7 +16,7 @@ type Fetch = typeof fetch;
  * call gets an abort signal and a timeout (the client gives non-streaming calls none of its own), and so
  * undici's 300 s headers timeout never cuts a long cold load (ollama-js #72): we bound time ourselves.
  */
-export class OllamaBackend {
+export class OllamaBackend implements Backend {
   private readonly agent: Agent;
   private readonly plain: Ollama;
 
@@ -47,15 +42,15 @@ export class OllamaBackend {
   }
 
   /** Loads a model and keeps it for `keepAlive`; resolves when Ollama reports it ready. */
-  async load(model: string, keepAlive: string | number, signal?: AbortSignal): Promise<{ loadMs: number }> {
+  async load(model: string, keepAlive: string | number, signal?: AbortSignal): Promise<LoadAnswer> {
     const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
-    const started = performance.now();
     try {
-      await client.generate({ model, prompt: '', keep_alive: keepAlive, stream: false });
+      const res = await client.generate({ model, prompt: '', keep_alive: keepAlive, stream: false });
+      const ns = (res as { load_duration?: unknown }).load_duration;
+      return typeof ns === 'number' && ns > 0 ? { loadDurationMs: ns / 1e6 } : {};
     } catch (err) {
       throw new AttemptError('load', err);
     }
-    return { loadMs: performance.now() - started };
   }
 
   /** Asks Ollama to unload now (keep_alive 0); in-flight requests finish first on Ollama's side. */
@@ -79,10 +74,31 @@ export class OllamaBackend {
     }));
   }
 
-  async tags(signal?: AbortSignal): Promise<string[]> {
+  async tags(signal?: AbortSignal): Promise<TagEntry[]> {
     const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
     const res = await client.list();
-    return res.models.map((m) => m.name);
+    return res.models.map((m) => {
+      const entry: TagEntry = { name: m.name, size: m.size };
+      if (m.details?.family) entry.family = m.details.family;
+      if (m.details?.parameter_size) entry.parameterSize = m.details.parameter_size;
+      if (m.details?.quantization_level) entry.quantization = m.details.quantization_level;
+      return entry;
+    });
+  }
+
+  async show(model: string, signal?: AbortSignal): Promise<ShowEntry> {
+    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
+    const res = (await client.show({ model })) as unknown as {
+      capabilities?: string[];
+      model_info?: Record<string, unknown>;
+    };
+    const modelInfo = res.model_info ?? {};
+    const arch = modelInfo['general.architecture'];
+    const ctx = typeof arch === 'string' ? modelInfo[`${arch}.context_length`] : undefined;
+    const entry: ShowEntry = { modelInfo };
+    if (Array.isArray(res.capabilities)) entry.capabilities = res.capabilities;
+    if (typeof ctx === 'number') entry.contextLength = ctx;
+    return entry;
   }
 
   async version(signal?: AbortSignal): Promise<string> {

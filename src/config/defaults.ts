@@ -161,7 +161,7 @@ export function defaultConfig(): Config {
     circuit: {
       failure_threshold: 5,
       recovery_timeout_s: 60,
-      recovery_timeout_max_s: 600,
+      recovery_timeout_max_s: 300,
       recovery_multiplier: 2,
       half_open_max_calls: 1,
       window_size: 20,
@@ -182,7 +182,8 @@ export function defaultConfig(): Config {
     deadlines: { interactive_s: 5, background_s: 30, batch_s: 900 },
     load: { timeout_s: 300, keep_alive: '-1' },
     selection: { out_of_chain_fallback: true, expected_output_tokens: 64, partial_offload_slowdown: 4 },
-    preload: { predictive: false, interval_s: 60 },
+    preload: { predictive: false, interval_s: 60, demand_half_life_s: 600 },
+    host_health: { probe_timeout_s: 1, probe_interval_s: 0.5, down_wait_s: 2 },
     reconcile_interval_s: 15,
     stream_idle_timeout_s: 30,
     simulator: { seed: 42, time_scale: 1, max_queue: 512, default_keep_alive: '5m', version: '0.12.0' },

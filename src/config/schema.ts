@@ -155,6 +155,21 @@ export const ConfigSchema = Type.Object(
       {
         predictive: Type.Boolean(),
         interval_s: Seconds('how often predictive preloading looks at demand', 60),
+        demand_half_life_s: Seconds(
+          'half-life of the decayed request counts eviction and preloading read',
+          600,
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    host_health: Type.Object(
+      {
+        probe_timeout_s: Seconds('GET /api/version must answer within this for a host to count as up', 1),
+        probe_interval_s: Seconds('how often a host that is down is probed', 0.5),
+        down_wait_s: Seconds(
+          'how long a request whose every candidate is on a down host waits for one to answer again',
+          2,
+        ),
       },
       { additionalProperties: false },
     ),

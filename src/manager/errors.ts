@@ -16,6 +16,10 @@ export const ERROR_CATALOGUE = {
     status: 503,
     hint: 'every candidate failed or is unavailable; see attempts_detail',
   },
+  RMM_HOSTS_DOWN: {
+    status: 503,
+    hint: 'every host with a model for this request is down; see hosts[].health in GET /api/echo/resilient/status',
+  },
   RMM_DEADLINE_EXCEEDED: { status: 504, hint: 'no model answered within the deadline; use a longer urgency' },
   RMM_UPSTREAM_CLIENT_ERROR: { status: 400, hint: 'Ollama rejected the request itself; fix the request' },
   RMM_STREAM_BROKEN: { status: 502, hint: 'the model failed after the first token; retry the request' },

@@ -41,6 +41,11 @@ export interface CompletionRequest {
   model?: string;
   taskType?: TaskType;
   urgency?: Urgency;
+  /**
+   * The client's own deadline (ms from now; the x-rmm-deadline-ms header): past it the request fails with
+   * RMM_DEADLINE_EXCEEDED instead of waiting for a late answer. Without it a late answer is always waited for.
+   */
+  deadlineMs?: number;
   requestId?: string;
   signal?: AbortSignal;
   /** When set, the answer is streamed: every chunk is handed over as it arrives. */
@@ -79,12 +84,16 @@ export interface CompletionResult {
   attempts_detail: AttemptDetail[];
   /** The final upstream chunk (metrics, done_reason), as Ollama sent it. */
   final: UpstreamChunk;
+  /** How long after the urgency's deadline the answer came (absent when in time). */
+  late_ms?: number;
 }
 
 export interface HealthResult {
   model_name: string;
   host: string;
   healthy: boolean;
+  /** false: the model was not tested (not loaded and not forced, or no free slot); `detail` says why. */
+  tested: boolean;
   state: string;
   cached: boolean;
   checked_at: string | null;
@@ -95,8 +104,11 @@ export interface HealthResult {
 export interface PreloadResult {
   model_name: string;
   host: string;
-  status: 'loaded' | 'loading' | 'already_loaded';
+  /** refused: it would have to evict the warm set and `force` was not given (nothing changed). */
+  status: 'loaded' | 'loading' | 'already_loaded' | 'refused';
   evicted: string[];
+  /** With status refused: what loading it would evict. */
+  would_evict?: string[];
   reason: string;
 }
 
@@ -111,8 +123,36 @@ export interface ModelView {
   chains: Array<{ task_type: TaskType | string; position: number; quality: number }>;
   in_flight: number;
   latency_ewma_ms: number | null;
+  latency_p50_ms: number | null;
   latency_p95_ms: number | null;
   last_used: string | null;
+  /** In memory on its host now (the supervisor's ledger). */
+  resident: boolean;
+  /** GPU memory it takes while loaded or loading (the ledger), else null. */
+  vram_gb: number | null;
+  /** What planning uses, each with its source (config < discovered < measured) and sample count. */
+  estimates: {
+    vram_gb: EstimateView;
+    load_s: EstimateView;
+    tokens_per_s: EstimateView;
+  };
+  /** Decayed request count (what eviction calls demand). */
+  demand: number;
+}
+
+export interface EstimateView {
+  value: number;
+  source: 'config' | 'discovered' | 'measured';
+  samples: number;
+}
+
+export interface HostHealthView {
+  status: 'unknown' | 'up' | 'down';
+  since: string | null;
+  reason: string | null;
+  outages: number;
+  /** The Ollama version the host reported. */
+  version: string | null;
 }
 
 export interface CircuitView {
@@ -132,10 +172,16 @@ export interface HostView {
   url: string;
   backend: 'real' | 'simulated';
   reachable: boolean;
+  health: HostHealthView;
   vram_budget_gb: number;
   vram_used_gb: number;
   loaded: string[];
   loading: string[];
+  unloading: string[];
+  /** Models another client loaded there: they take room and are never evicted by us. */
+  foreign: Array<{ name: string; vram_gb: number }>;
+  /** Loads wanted but waiting for room. */
+  waiting: Array<{ model: string; mode: string; urgency: string; request_id?: string }>;
 }
 
 export interface PersistenceStatus {
@@ -156,6 +202,8 @@ export interface StatusView {
   circuits: CircuitView[];
   hosts: HostView[];
   recent_decisions: Array<{ at: string; request_id?: string; kind: string; message: string }>;
+  /** Failures of the actor system itself (a bug): null while there is none. */
+  last_error: string | null;
   /** Where state is saved and how the last start went (absent without a state folder). */
   persistence?: PersistenceStatus;
   /** The seed's model_state.json view. */
@@ -175,7 +223,8 @@ export interface Manager {
     model?: string;
     signal?: AbortSignal;
   }): Promise<CompletionResult>;
-  preloadModel(name: string): Promise<PreloadResult>;
+  /** Loads a model now. Without `force` it never evicts the warm set (status `refused` says what it would). */
+  preloadModel(name: string, options?: { force?: boolean }): Promise<PreloadResult>;
   checkHealth(name: string, force?: boolean): Promise<HealthResult>;
   status(): StatusView;
   models(): ModelView[];

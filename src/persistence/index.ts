@@ -3,7 +3,9 @@ export { decodeEnvelope, type Envelope, encodeEnvelope, stringifyPayload } from 
 export { Journal, type JournalOptions, type JournalStats } from './journal.ts';
 export {
   type CheckpointRecord,
+  type DecisionRecord,
   isCheckpoint,
+  isDecision,
   type JournalEvent,
   type JournalRecord,
   type SegmentHeader,

@@ -10,6 +10,17 @@ export interface JournalEvent {
 }
 
 /**
+ * A decision journaled with its inputs: the supervisor's load, eviction, wait, refusal and host decisions,
+ * and one selection record per request. Replay does not feed these to actors (they are outcomes, not
+ * inputs); `rmm replay --decisions` prints them and `--verify` recomputes them.
+ */
+export interface DecisionRecord {
+  type: 'decision';
+  at: number;
+  decision: { kind: string; [key: string]: unknown };
+}
+
+/**
  * A cut in the journal: the snapshot named by `snapshot` holds the effect of every event before this line
  * and of none after it, so replay loads that snapshot and applies the events that follow.
  */
@@ -33,10 +44,14 @@ export interface SegmentHeader {
   last_checkpoint: { id: string; snapshot: string } | null;
 }
 
-export type JournalRecord = JournalEvent | CheckpointRecord;
+export type JournalRecord = JournalEvent | CheckpointRecord | DecisionRecord;
 
 export function isCheckpoint(record: JournalRecord): record is CheckpointRecord {
   return (record as { type?: unknown }).type === 'checkpoint';
+}
+
+export function isDecision(record: JournalRecord): record is DecisionRecord {
+  return (record as { type?: unknown }).type === 'decision';
 }
 
 export function journalFileName(seq: number): string {
@@ -62,6 +77,7 @@ export function listJournalFiles(dir: string): Array<{ seq: number; name: string
 export type ParsedLine =
   | { kind: 'event'; record: JournalEvent }
   | { kind: 'checkpoint'; record: CheckpointRecord }
+  | { kind: 'decision'; record: DecisionRecord }
   | { kind: 'segment'; record: SegmentHeader }
   | { kind: 'invalid'; reason: string };
 
@@ -82,6 +98,15 @@ export function parseJournalLine(line: string): ParsedLine {
       return { kind: 'checkpoint', record: r as unknown as CheckpointRecord };
     }
     return { kind: 'invalid', reason: 'checkpoint without id or snapshot' };
+  }
+  if (r.type === 'decision') {
+    if (
+      typeof r.decision === 'object' &&
+      r.decision !== null &&
+      typeof (r.decision as { kind?: unknown }).kind === 'string'
+    )
+      return { kind: 'decision', record: r as unknown as DecisionRecord };
+    return { kind: 'invalid', reason: 'decision without kind' };
   }
   if (r.type === 'segment') {
     if (typeof r.seq === 'number') return { kind: 'segment', record: r as unknown as SegmentHeader };

@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../time/clock.ts';
 import { syncDirectory } from './atomic-write.ts';
 import {
   type CheckpointRecord,
+  type DecisionRecord,
   type JournalEvent,
   journalFileName,
   listJournalFiles,
@@ -103,7 +104,7 @@ export class Journal {
   }
 
   /** Buffers one record; never throws and never touches the disk. */
-  append(record: JournalEvent): void {
+  append(record: JournalEvent | DecisionRecord): void {
     if (this.closed) {
       this.stat.dropped++;
       return;
@@ -113,7 +114,7 @@ export class Journal {
       line = JSON.stringify(record);
     } catch (err) {
       this.stat.dropped++;
-      this.logger?.error({ err, target: record.target }, 'journal record is not serialisable: dropped');
+      this.logger?.error({ err }, 'journal record is not serialisable: dropped');
       return;
     }
     this.push(line);

@@ -17,8 +17,14 @@ export interface CandidateState {
   model: string;
   host: string;
   state: CandidateStatus;
-  /** False for open, missing, unloading, or halfOpen without a trial call left. */
+  /** takesTraffic() as of the view's last refresh; selection asks takesTraffic() with its own clock. */
   acceptsTraffic: boolean;
+  /** Trial calls left while half-open (0 otherwise). */
+  trialsLeft?: number;
+  /** False while the host's breaker says it is down: its models are skipped without blame. Default true. */
+  hostUp?: boolean;
+  /** Loading it now needs the warm set's room: allowed for background and batch work, not interactive. */
+  fitsIfWarmYields?: boolean;
   inFlight: number;
   /** Requests the host serves at once on one loaded model (Ollama's num_parallel). */
   parallelSlots: number;
@@ -43,6 +49,31 @@ export interface CandidateState {
   offloaded?: boolean;
 }
 
+/**
+ * The one definition of "takes traffic": whether a request may be sent to a model in `state` now. Missing
+ * and unloading models never; an open circuit once its open time is over (that request is its half-open
+ * trial); a half-open one while a trial call is left; every other state yes. It says nothing about cost:
+ * an unloaded model takes traffic at the price of a load.
+ */
+export function takesTraffic(
+  state: CandidateStatus,
+  openUntil: number | null,
+  trialsLeft: number,
+  now: number,
+): boolean {
+  switch (state) {
+    case 'missing':
+    case 'unloading':
+      return false;
+    case 'open':
+      return openUntil !== null && now >= openUntil;
+    case 'halfOpen':
+      return trialsLeft > 0;
+    default:
+      return true;
+  }
+}
+
 /** The answer deadline for an urgency, in milliseconds (batch is quality first: a generous deadline). */
 export function deadlineMs(urgency: Urgency, config: Pick<Config, 'deadlines'>): number {
   const d = config.deadlines;
@@ -51,6 +82,10 @@ export function deadlineMs(urgency: Urgency, config: Pick<Config, 'deadlines'>):
   return s * 1000;
 }
 
+/**
+ * The one definition of "resident": the supervisor's ledger holds the model as loaded on its host (the
+ * runtime copies that into `resident`). Stand-ins without a ledger (tests) fall back to the lifecycle state.
+ */
 export function isResident(c: CandidateState): boolean {
   if (c.resident !== undefined) return c.resident;
   return c.state === 'loaded' || c.state === 'degraded' || c.state === 'halfOpen';

@@ -33,87 +33,111 @@ export interface RetryBudgetView {
   available: number;
 }
 
+/** A fresh state for `options`, or `state` itself when it fits them (the caller's object, not a copy). */
+export function budgetState(options: RetryBudgetOptions, state?: RetryBudgetState): RetryBudgetState {
+  const buckets = bucketsOf(options);
+  if (!(options.ratio >= 0) || !(options.minRetries >= 0) || !(options.windowMs >= 0)) {
+    throw new RangeError('retry budget: ratio, minRetries and windowMs must be >= 0');
+  }
+  if (state && state.version === 1 && state.starts.length === buckets) return state;
+  return {
+    version: 1,
+    starts: new Array(buckets).fill(-1),
+    requests: new Array(buckets).fill(0),
+    retries: new Array(buckets).fill(0),
+  };
+}
+
+/** Counts an original request (not a retry) in `state`, in place: this runs once per request. */
+export function budgetRecordRequest(state: RetryBudgetState, options: RetryBudgetOptions, now: number): void {
+  const i = bucketFor(state, bucketMsOf(options), now);
+  state.requests[i] = (state.requests[i] ?? 0) + 1;
+}
+
+export function budgetView(
+  state: RetryBudgetState,
+  options: RetryBudgetOptions,
+  now: number,
+): RetryBudgetView {
+  const bucketMs = bucketMsOf(options);
+  const oldest = align(now, bucketMs) - (state.starts.length - 1) * bucketMs;
+  let requests = 0;
+  let retries = 0;
+  for (let i = 0; i < state.starts.length; i++) {
+    const start = state.starts[i] ?? -1;
+    if (start >= oldest && start <= now) {
+      requests += state.requests[i] ?? 0;
+      retries += state.retries[i] ?? 0;
+    }
+  }
+  const allowed = Math.floor(options.minRetries + options.ratio * requests);
+  return { requests, retries, allowed, available: Math.max(0, allowed - retries) };
+}
+
+/** Takes one retry from the budget if it fits (in place); false means "do not retry, fall back or fail". */
+export function budgetTakeRetry(state: RetryBudgetState, options: RetryBudgetOptions, now: number): boolean {
+  if (budgetView(state, options, now).available < 1) return false;
+  const i = bucketFor(state, bucketMsOf(options), now);
+  state.retries[i] = (state.retries[i] ?? 0) + 1;
+  return true;
+}
+
+function bucketsOf(options: RetryBudgetOptions): number {
+  return Math.max(1, Math.floor(options.buckets ?? 10));
+}
+
+/** A zero window (allowed by config) still needs a positive bucket width to index time. */
+function bucketMsOf(options: RetryBudgetOptions): number {
+  return Math.max(1, options.windowMs / bucketsOf(options));
+}
+
+function align(now: number, bucketMs: number): number {
+  return Math.floor(now / bucketMs) * bucketMs;
+}
+
+/** The bucket for `now`, cleared first when it still holds an older period. */
+function bucketFor(state: RetryBudgetState, bucketMs: number, now: number): number {
+  const start = align(now, bucketMs);
+  const n = state.starts.length;
+  const i = ((Math.floor(now / bucketMs) % n) + n) % n;
+  // Only a newer period clears a bucket: a late `now` (clock stepped back) counts in the bucket it finds.
+  if ((state.starts[i] ?? -1) < start) {
+    state.starts[i] = start;
+    state.requests[i] = 0;
+    state.retries[i] = 0;
+  }
+  return i;
+}
+
+/** The same budget as an object owning a copy of its state (for callers that keep no store). */
 export class RetryBudget {
-  readonly #ratio: number;
-  readonly #minRetries: number;
-  readonly #bucketMs: number;
-  #state: RetryBudgetState;
+  readonly #options: RetryBudgetOptions;
+  readonly #state: RetryBudgetState;
 
   constructor(options: RetryBudgetOptions, state?: RetryBudgetState) {
-    const buckets = Math.max(1, Math.floor(options.buckets ?? 10));
-    if (!(options.ratio >= 0) || !(options.minRetries >= 0) || !(options.windowMs >= 0)) {
-      throw new RangeError('retry budget: ratio, minRetries and windowMs must be >= 0');
-    }
-    this.#ratio = options.ratio;
-    this.#minRetries = options.minRetries;
-    // A zero window (allowed by config) still needs a positive bucket width to index time.
-    this.#bucketMs = Math.max(1, options.windowMs / buckets);
-    this.#state =
-      state && state.version === 1 && state.starts.length === buckets
-        ? structuredClone(state)
-        : {
-            version: 1,
-            starts: new Array(buckets).fill(-1),
-            requests: new Array(buckets).fill(0),
-            retries: new Array(buckets).fill(0),
-          };
+    this.#options = options;
+    this.#state = budgetState(options, state ? structuredClone(state) : undefined);
   }
 
-  /** Counts an original request (not a retry). */
   recordRequest(now: number): void {
-    const i = this.#bucket(now);
-    this.#state.requests[i] = (this.#state.requests[i] ?? 0) + 1;
+    budgetRecordRequest(this.#state, this.#options, now);
   }
 
-  /** True when a retry would fit the budget now; records nothing. */
   canRetry(now: number): boolean {
-    return this.view(now).available >= 1;
+    return budgetView(this.#state, this.#options, now).available >= 1;
   }
 
-  /** Takes one retry from the budget if it fits; false means "do not retry, fall back or fail". */
   tryAcquireRetry(now: number): boolean {
-    if (!this.canRetry(now)) return false;
-    const i = this.#bucket(now);
-    this.#state.retries[i] = (this.#state.retries[i] ?? 0) + 1;
-    return true;
+    return budgetTakeRetry(this.#state, this.#options, now);
   }
 
   view(now: number): RetryBudgetView {
-    const oldest = this.#align(now) - (this.#state.starts.length - 1) * this.#bucketMs;
-    let requests = 0;
-    let retries = 0;
-    for (let i = 0; i < this.#state.starts.length; i++) {
-      const start = this.#state.starts[i] ?? -1;
-      if (start >= oldest && start <= now) {
-        requests += this.#state.requests[i] ?? 0;
-        retries += this.#state.retries[i] ?? 0;
-      }
-    }
-    const allowed = Math.floor(this.#minRetries + this.#ratio * requests);
-    return { requests, retries, allowed, available: Math.max(0, allowed - retries) };
+    return budgetView(this.#state, this.#options, now);
   }
 
   /** A copy for persistence; pass it back to the constructor to restore. */
   toJSON(): RetryBudgetState {
     return structuredClone(this.#state);
-  }
-
-  #align(now: number): number {
-    return Math.floor(now / this.#bucketMs) * this.#bucketMs;
-  }
-
-  /** The bucket for `now`, cleared first when it still holds an older period. */
-  #bucket(now: number): number {
-    const start = this.#align(now);
-    const n = this.#state.starts.length;
-    const i = ((Math.floor(now / this.#bucketMs) % n) + n) % n;
-    // Only a newer period clears a bucket: a late `now` (clock stepped back) counts in the bucket it finds.
-    if ((this.#state.starts[i] ?? -1) < start) {
-      this.#state.starts[i] = start;
-      this.#state.requests[i] = 0;
-      this.#state.retries[i] = 0;
-    }
-    return i;
   }
 }
 

@@ -6,6 +6,7 @@ import {
   isOffloaded,
   isResident,
   queueWaitMs,
+  takesTraffic,
   timeToLoadedMs,
 } from './estimate.ts';
 import {
@@ -70,6 +71,7 @@ export interface PlannedAttempt {
 }
 
 export type SkipReason =
+  | 'host_down'
   | 'circuit_open'
   | 'half_open_busy'
   | 'missing'
@@ -205,10 +207,21 @@ function scanModel(scan: Scan, model: string, quality: number, named: boolean): 
   }
 }
 
+/** Takes a request now (the one definition, asked with this request's clock) on a host that answers. */
+function available(c: CandidateState, now: number): boolean {
+  return (
+    c.hostUp !== false && takesTraffic(c.state, c.openUntil, c.trialsLeft ?? (c.acceptsTraffic ? 1 : 0), now)
+  );
+}
+
+/** A load can start now: room without evicting busy models, and the warm set's room only for work that can wait. */
+function canStartLoad(c: CandidateState, urgency: Urgency): boolean {
+  return c.fitsNow || (urgency !== 'interactive' && c.fitsIfWarmYields === true);
+}
+
 function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: boolean): void {
   const { input } = scan;
-  // An open circuit never takes traffic, whatever the flag says.
-  if (c.state === 'missing' || c.state === 'open' || !c.acceptsTraffic) {
+  if (!available(c, input.now)) {
     skipUnavailable(scan, c, quality);
     return;
   }
@@ -218,7 +231,7 @@ function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: bo
   const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown);
   const waitMs = queueWaitMs(c, genMs);
   const total = loadMs + waitMs + genMs;
-  const canStart = resident || loading || c.fitsNow;
+  const canStart = resident || loading || canStartLoad(c, input.urgency);
   const deadline = input.deadlineMs;
   if ((total <= deadline && canStart) || (named && input.waitForNamedModel === true)) {
     scan.attempts.push({
@@ -255,7 +268,8 @@ function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: bo
 }
 
 function skipUnavailable(scan: Scan, c: CandidateState, quality: number): void {
-  if (c.state === 'missing') skip(scan, c, quality, 'missing', 'not installed on its host');
+  if (c.hostUp === false) skip(scan, c, quality, 'host_down', `its host ${c.host} is down`);
+  else if (c.state === 'missing') skip(scan, c, quality, 'missing', 'not installed on its host');
   else if (c.state === 'open')
     skip(scan, c, quality, 'circuit_open', openDetail(c.openUntil, scan.input.now));
   else if (c.state === 'halfOpen')
@@ -286,18 +300,32 @@ function scanOutOfChain(scan: Scan): void {
   const { candidates, chain, namedModel } = input;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
-    if (!c.acceptsTraffic || c.state === 'missing' || c.state === 'open') continue;
-    if (c.model === namedModel || !isResident(c)) continue;
+    if (!available(c, input.now) || c.model === namedModel) continue;
     if (chainIndexOf(chain, c.model) >= 0) continue;
+    const resident = isResident(c);
+    // Out of the chain, only what is in memory or on its way (the warm set at start) is worth waiting for:
+    // loading a model the chain does not name would be the supervisor's choice, not this request's.
+    if (!resident && !isLoading(c)) continue;
     const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown);
-    const total = queueWaitMs(c, genMs) + genMs;
-    if (total > input.deadlineMs) continue;
+    const total = timeToLoadedMs(c, input.now) + queueWaitMs(c, genMs) + genMs;
     const at = input.fallbackChain ? chainIndexOf(input.fallbackChain, c.model) : -1;
+    const quality = at >= 0 ? input.fallbackChain![at]!.quality : 0;
+    if (!resident || total > input.deadlineMs) {
+      scan.late.push({
+        id: c.id,
+        model: c.model,
+        host: c.host,
+        quality,
+        expectedMs: total,
+        needsLoad: !resident,
+      });
+      continue;
+    }
     scan.attempts.push({
       id: c.id,
       model: c.model,
       host: c.host,
-      quality: at >= 0 ? input.fallbackChain![at]!.quality : 0,
+      quality,
       expectedMs: total,
       needsLoad: false,
       outOfChain: true,

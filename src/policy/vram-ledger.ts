@@ -29,6 +29,8 @@ export interface LedgerEntry {
   lastUsed: number;
   /** Measured or configured load time, for cost-aware eviction. */
   loadSeconds?: number;
+  /** Recent demand (decayed request count); when absent, `PlanLoadOptions.demandOf` is asked. */
+  demand?: number;
   /**
    * Keep-alive it was loaded with, for Ollama's eviction order. Omit for "forever" (Infinity does not
    * survive JSON; a null read back also means forever).
@@ -57,6 +59,12 @@ export interface PlanLoadOptions {
   demandOf?: (model: string) => number;
   /** Load seconds for entries that do not record theirs (default 10). */
   defaultLoadSeconds?: number;
+  /**
+   * May the warm set (pinned models) yield to a model that cannot fit beside it? Default true: Ollama
+   * would evict them anyway to load it. False: such a load is refused instead (an interactive request, a
+   * predictive preload, a preload without `force`).
+   */
+  displaceWarmSet?: boolean;
 }
 
 /** Float sums of sizes: tolerance so 16 − 8 − 8 counts as fitting exactly. */
@@ -125,7 +133,7 @@ export function planLoad(
       model: name,
       sizeGb: e.sizeVramGb,
       loadSeconds: e.loadSeconds ?? options.defaultLoadSeconds ?? 10,
-      demand: options.demandOf?.(name) ?? 0,
+      demand: e.demand ?? options.demandOf?.(name) ?? 0,
       lastUsed: e.lastUsed,
       keepAliveS: e.keepAliveS ?? Number.POSITIVE_INFINITY,
     });
@@ -148,8 +156,18 @@ export function planLoad(
   }
   // It cannot fit beside the pinned (warm) set. Ollama loads such a model only after evicting the others,
   // and offloads a model to system RAM only when it is alone on the card; planning as if the warm set
-  // stayed would just let Ollama evict it behind our back. So the warm set yields (the loader reloads it
-  // once there is room again); other clients' models never do.
+  // stayed would just let Ollama evict it behind our back. So either the warm set yields (and is brought
+  // back once there is room again), or, when the caller may not displace it, the load is refused.
+  // Other clients' models never yield.
+  if (options.displaceWarmSet === false && pinnedCount > 0) {
+    const warm = Object.entries(ledger.entries)
+      .filter(([, e]) => e.pinned && !e.foreign)
+      .map(([n]) => n);
+    return {
+      action: 'refuse',
+      reason: `${model} (${gb(sizeGb)}) does not fit beside the warm set (${warm.join(', ')}) on a ${gb(budgetGb)} card, and this load may not displace it`,
+    };
+  }
   const ours = budgetGb - foreignGb;
   if (ours <= EPS || foreign.length + 1 > maxLoadedModels || (sizeGb > ours + EPS && foreign.length > 0)) {
     return {

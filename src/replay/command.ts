@@ -1,7 +1,13 @@
 import { parseArgs, UsageError } from '../cli/args.ts';
+import { EVICTION_POLICY_NAMES, type EvictionPolicyName } from '../policy/planner.ts';
+import { decisionRows, formatDecisionRow } from './decisions.ts';
 import { ReplayError, type ReplayOptions, replay, type TimelineRow } from './replay.ts';
+import { whyEvicted } from './why.ts';
 
-/** `rmm replay`: prints the rebuilt timeline; with --verify exits 1 on the first divergence. */
+/**
+ * `rmm replay`: prints the rebuilt timeline (or, with --decisions, every decision); with --verify exits 1 on
+ * the first divergence from state.json or from the journaled decisions.
+ */
 export async function replayCommand(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, {
     'state-dir': 'string',
@@ -10,13 +16,18 @@ export async function replayCommand(argv: string[]): Promise<number> {
     model: 'string',
     json: 'boolean',
     verify: 'boolean',
+    decisions: 'boolean',
+    'eviction-policy': 'string',
   });
-  const stateDir = (flags['state-dir'] as string | undefined) ?? process.env['RMM_STATE_DIR'] ?? './data';
+  const stateDir = stateDirOf(flags);
   const options: ReplayOptions = {
     ...(flags['from'] !== undefined && { from: flags['from'] as string }),
-    ...(flags['until'] !== undefined && { until: parseTime(flags['until'] as string) }),
+    ...(flags['until'] !== undefined && { until: parseTime(flags['until'] as string, '--until') }),
     ...(flags['model'] !== undefined && { model: flags['model'] as string }),
     ...(flags['verify'] === true && { verify: true }),
+    ...(flags['eviction-policy'] !== undefined && {
+      evictionPolicy: policyOf(flags['eviction-policy'] as string),
+    }),
   };
   let result: ReturnType<typeof replay>;
   try {
@@ -28,7 +39,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  if (flags['json']) {
+  if (flags['decisions']) {
+    const rows = decisionRows(result, options.model);
+    if (flags['json'])
+      console.log(JSON.stringify({ checkpoint: result.checkpoint, decisions: rows }, null, 2));
+    else {
+      for (const row of rows) console.log(formatDecisionRow(row));
+      if (rows.length === 0) console.log('(no decisions)');
+    }
+  } else if (flags['json']) {
     console.log(JSON.stringify(result, null, 2));
   } else {
     console.log(
@@ -43,9 +62,41 @@ export async function replayCommand(argv: string[]): Promise<number> {
       console.error(`verify: FAILED against checkpoint ${result.verifiedAgainst}: ${result.divergence}`);
       return 1;
     }
-    console.error(`verify: replay reproduces state.json (checkpoint ${result.verifiedAgainst}) exactly`);
+    const n = result.journaled.filter((d) => d.kind !== 'selection').length;
+    console.error(
+      `verify: replay reproduces state.json (checkpoint ${result.verifiedAgainst}) and all ${n} journaled decisions${options.evictionPolicy ? ` under the ${options.evictionPolicy} policy` : ''}`,
+    );
   }
   return 0;
+}
+
+/** `rmm why evict MODEL [--at TIME] [--state-dir D]`: one paragraph on why MODEL was evicted. */
+export async function whyCommand(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, { 'state-dir': 'string', at: 'string' });
+  const [what, model] = positionals;
+  if (what !== 'evict' || !model)
+    throw new UsageError('usage: rmm why evict MODEL [--at TIME] [--state-dir DIR]');
+  const at = flags['at'] !== undefined ? parseTime(flags['at'] as string, '--at') : undefined;
+  try {
+    const result = replay(stateDirOf(flags), {});
+    console.log(whyEvicted(result.journaled, model, at));
+    return 0;
+  } catch (err) {
+    if (err instanceof ReplayError) {
+      console.error(`rmm why: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function stateDirOf(flags: Record<string, unknown>): string {
+  return (flags['state-dir'] as string | undefined) ?? process.env['RMM_STATE_DIR'] ?? './data';
+}
+
+function policyOf(name: string): EvictionPolicyName {
+  if ((EVICTION_POLICY_NAMES as string[]).includes(name)) return name as EvictionPolicyName;
+  throw new UsageError(`--eviction-policy takes one of ${EVICTION_POLICY_NAMES.join(', ')}, got "${name}"`);
 }
 
 function formatRow(r: TimelineRow): string {
@@ -54,9 +105,9 @@ function formatRow(r: TimelineRow): string {
   return `${new Date(r.at).toISOString()}  ${r.model.padEnd(28)} ${r.from} → ${r.to}  on ${r.event}${reason}${req}`;
 }
 
-function parseTime(text: string): number {
+function parseTime(text: string, flag: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(n))
-    throw new UsageError(`--until takes an ISO time or epoch milliseconds, got "${text}"`);
+    throw new UsageError(`${flag} takes an ISO time or epoch milliseconds, got "${text}"`);
   return n;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
+import type { DecisionEntry, OpsStore } from './ops-store.ts';
 
 export type DecisionKind =
   | 'selection'
@@ -12,27 +13,21 @@ export type DecisionKind =
   | 'probe'
   | 'reconcile'
   | 'preload'
-  | 'failure';
+  | 'failure'
+  | 'host';
 
-export interface Decision {
-  at: string;
-  kind: DecisionKind;
-  message: string;
-  request_id?: string;
-}
+export type Decision = DecisionEntry;
 
 /**
  * Every decision the manager takes, as one structured pino record (with the request id when there is one)
- * and in a small ring the status endpoint and the dashboard show.
+ * and in the ops store's ring of recent decisions, which status and the dashboard show (and which is
+ * persisted with the rest of the ops state).
  */
 export class DecisionLog {
-  private readonly ring: Decision[] = [];
-  private next = 0;
-
   constructor(
     private readonly logger: Logger,
     private readonly clock: Clock,
-    private readonly capacity = 100,
+    private readonly ops: OpsStore,
   ) {}
 
   record(
@@ -42,19 +37,13 @@ export class DecisionLog {
     requestId?: string,
   ): void {
     this.logger.info({ decision: kind, request_id: requestId, ...fields }, message);
-    const entry: Decision = { at: new Date(this.clock.now()).toISOString(), kind, message };
+    const entry: DecisionEntry = { at: new Date(this.clock.now()).toISOString(), kind, message };
     if (requestId) entry.request_id = requestId;
-    if (this.ring.length < this.capacity) this.ring.push(entry);
-    else this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
+    this.ops.store.trigger.decided({ entry });
   }
 
   /** Newest first. */
   recent(limit = 30): Decision[] {
-    const ordered =
-      this.ring.length < this.capacity
-        ? this.ring
-        : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
-    return ordered.slice(-limit).reverse();
+    return this.ops.state().decisions.slice(-limit).reverse();
   }
 }

@@ -1,18 +1,26 @@
-import { type Actor, type AnyActorLogic, createActor, type InspectionEvent, type Snapshot } from 'xstate';
-import { modelInputFrom } from '../../machines/model/context.ts';
+import {
+  type Actor,
+  type AnyActorLogic,
+  createActor,
+  fromCallback,
+  type InspectionEvent,
+  type Snapshot,
+} from 'xstate';
 import type { ModelContext, ModelEvent, ModelStateValue } from '../../machines/model/types.ts';
 import { modelMachine } from '../../machines/model.machine.ts';
-import {
-  type HostState,
-  type ModelRef,
-  type SupervisorEvent,
-  type SupervisorInput,
-  supervisorMachine,
-} from '../../machines/supervisor.machine.ts';
+import type {
+  HostState,
+  LoaderCommand,
+  ModelRef,
+  PlanDecision,
+  SupervisorContext,
+  SupervisorEvent,
+  SupervisorInput,
+} from '../../machines/supervisor/types.ts';
+import { supervisorMachine } from '../../machines/supervisor.machine.ts';
 import type { Config } from '../config/schema.ts';
-import type { CandidateState } from '../policy/estimate.ts';
-import { createLedger, type HostLedger, type LedgerEntry, planLoad } from '../policy/vram-ledger.ts';
 import type { Clock } from '../time/clock.ts';
+import { type LiveView, newView, refreshFromModel, refreshFromSupervisor } from './candidate-views.ts';
 import { deadlineTimerLogic } from './deadline-timer.ts';
 
 /** Whatever receives every event that enters the actor system (the journal, in production). */
@@ -20,6 +28,13 @@ export type EventSink = (target: string, event: { type: string; now: number }, r
 
 /** A model event before the fleet stamps it with the clock (distributes over the union). */
 export type UnstampedModelEvent = ModelEvent extends infer E
+  ? E extends { now: number }
+    ? Omit<E, 'now'> & { now?: number }
+    : never
+  : never;
+
+/** A supervisor event before the fleet stamps it with the clock. */
+export type UnstampedSupervisorEvent = SupervisorEvent extends infer E
   ? E extends { now: number }
     ? Omit<E, 'now'> & { now?: number }
     : never
@@ -40,8 +55,12 @@ export interface FleetOptions {
   snapshot?: Snapshot<unknown>;
   /** Called on every model state change (decision log, metrics, probes). */
   onStateChange?: (change: ModelStateChange) => void;
-  /** Demand of a model, for cost-aware eviction planning. */
-  demandOf?: (model: string) => number;
+  /** Every decision the supervisor emits (journal, decision log, load waiters). */
+  onDecision?: (decision: PlanDecision) => void;
+  /** Does the I/O the supervisor's loader commands ask for (the runtime's Loader). */
+  execute?: (command: LoaderCommand) => void;
+  /** An actor failed: reported at error level, shown in status and /readyz. */
+  onError?: (message: string) => void;
   /**
    * The model actors' deadline timer. Default: the real one on `clock`. Replay passes the machine's inert
    * one and feeds the journaled DEADLINE_REACHED events instead.
@@ -53,134 +72,98 @@ export interface FleetOptions {
 
 export type SupervisorActor = Actor<typeof supervisorMachine>;
 
-/** The models a host serves: its own list, else the whole catalog. */
-export function modelsOnHost(config: Readonly<Config>, host: Config['hosts'][number]): string[] {
-  return host.models ? [...host.models] : Object.keys(config.models);
-}
-
-export function supervisorInputFrom(config: Readonly<Config>, now: number): SupervisorInput {
-  const hosts: HostState[] = config.hosts.map((h) => ({
-    name: h.name,
-    url: h.url,
-    budgetGb: h.vram_gb,
-    maxLoadedModels: h.max_loaded_models,
-    numParallel: h.num_parallel,
-    reachable: null,
-    lastReconciledAt: null,
-    lastError: null,
-    foreign: [],
-  }));
-  const models = config.hosts.flatMap((h) =>
-    modelsOnHost(config, h).map((m) => modelInputFrom(config, h.name, m, now)),
-  );
-  const pinned = config.hosts.flatMap((h) =>
-    config.warm_set.filter((m) => modelsOnHost(config, h).includes(m)).map((m) => `${h.name}/${m}`),
-  );
-  return { hosts, models, pinned, now };
-}
-
-const RESIDENT_STATES = new Set<ModelStateValue>(['loaded', 'degraded', 'halfOpen']);
-
 /**
- * The live actor system and fast views of it. Candidate views (what selection reads) are kept up to date
- * from snapshot subscriptions, so a request reads plain objects instead of rebuilding them; the VRAM ledger
- * of a host is derived from its model actors whenever a load is planned.
+ * The live actor system and fast views of it. Candidate views (what selection reads) are plain objects kept
+ * up to date from the model actors' snapshots and the supervisor's ledger, so a request reads data instead
+ * of asking actors. Every event sent in is stamped with the clock and journaled first.
  */
 export class Fleet {
   readonly actor: SupervisorActor;
   private readonly refs = new Map<string, ModelRef>();
-  private readonly views = new Map<string, CandidateState>();
-  private readonly list: CandidateState[] = [];
-  private fitsDirty = true;
+  private readonly views = new Map<string, LiveView>();
+  private readonly list: LiveView[] = [];
+  private supervisorDirty = true;
   private readonly waiters = new Set<() => void>();
+  private lastEventType = '';
+  private stopped = false;
+  /** The last actor error, for status and /readyz; null while none happened. */
+  lastError: string | null = null;
 
   constructor(
     private readonly config: Readonly<Config>,
     private readonly options: FleetOptions,
+    input: SupervisorInput,
   ) {
     const timer =
       options.deadlineTimer ??
       deadlineTimerLogic(options.clock, (id, event) => this.options.sink?.(id, event));
+    const execute = options.execute;
+    const loader = fromCallback<LoaderCommand>(({ receive }) => {
+      receive((command) => execute?.(command));
+    });
     const machine = supervisorMachine.provide({
-      actors: { model: modelMachine.provide({ actors: { deadlineTimer: timer as never } }) },
+      actors: {
+        model: modelMachine.provide({ actors: { deadlineTimer: timer as never } }),
+        loader: loader as never,
+      },
     });
     this.actor = createActor(machine, {
-      input: supervisorInputFrom(config, options.clock.now()),
+      input,
       ...(options.snapshot && { snapshot: options.snapshot as never }),
       // Inspection costs an object per event, snapshot and microstep: only when someone watches.
       ...(options.inspect && { inspect: options.inspect }),
     });
-    this.actor.subscribe({ error: (err) => this.onSystemError(err) });
+    this.actor.subscribe({
+      next: (snap) => {
+        this.supervisorDirty = true;
+        // Discovered models are spawned by the supervisor: track their actors as they appear.
+        if (Object.keys(snap.context.models).length !== this.refs.size) this.trackNew(snap.context.models);
+        this.wake();
+      },
+      error: (err) => this.onSystemError(err),
+    });
+    this.actor.on('decision', (e) => this.options.onDecision?.(e.decision));
     this.actor.start();
-    for (const [id, ref] of Object.entries(this.actor.getSnapshot().context.models)) this.track(id, ref);
+    this.trackNew(this.actor.getSnapshot().context.models);
   }
 
   private onSystemError(err: unknown) {
     // An unobserved actor error would crash the process; this one is reported and the fleet carries on.
     this.lastError = err instanceof Error ? err.message : String(err);
+    this.options.onError?.(this.lastError);
   }
 
-  lastError: string | null = null;
+  private trackNew(models: Record<string, ModelRef>) {
+    for (const [id, ref] of Object.entries(models)) if (!this.refs.has(id)) this.track(id, ref);
+  }
 
   private track(id: string, ref: ModelRef) {
     this.refs.set(id, ref);
-    const ctx = ref.getSnapshot().context;
-    const host = this.config.hosts.find((h) => h.name === ctx.host)!;
-    const spec = this.config.models[ctx.model]!;
-    const view: CandidateState = {
-      id,
-      model: ctx.model,
-      host: ctx.host,
-      state: 'unloaded',
-      acceptsTraffic: true,
-      inFlight: 0,
-      parallelSlots: host.num_parallel,
-      latencyEwmaMs: null,
-      loadMs: ctx.loadTimeMs,
-      loadingStartedAt: null,
-      tokensPerS: spec.tokens_per_s,
-      sizeGb: spec.size_gb,
-      hostVramGb: host.vram_gb,
-      fitsNow: true,
-      openUntil: null,
-    };
+    const snap = ref.getSnapshot();
+    const host = this.supervisor().hosts[snap.context.host]!;
+    const view = newView(this.config, id, snap.context, host);
     this.views.set(id, view);
     this.list.push(view);
-    let previous = ref.getSnapshot().value as ModelStateValue;
-    this.refresh(view, ref.getSnapshot().value as ModelStateValue, ctx);
+    let previous = snap.value as ModelStateValue;
+    refreshFromModel(view, previous, snap.context, this.options.clock.now());
     ref.subscribe({
-      next: (snap) => {
-        const value = snap.value as ModelStateValue;
-        this.refresh(view, value, snap.context);
+      next: (s) => {
+        const value = s.value as ModelStateValue;
+        refreshFromModel(view, value, s.context, s.context.now);
         if (value !== previous) {
-          const change = { id, from: previous, to: value, context: snap.context, event: this.lastEventType };
+          const change = { id, from: previous, to: value, context: s.context, event: this.lastEventType };
           previous = value;
-          this.fitsDirty = true;
+          this.supervisorDirty = true;
           this.options.onStateChange?.(change);
         }
-        if (this.waiters.size > 0) for (const wake of [...this.waiters]) wake();
+        this.wake();
       },
       error: (err) => this.onSystemError(err),
     });
   }
 
-  private lastEventType = '';
-
-  private refresh(view: CandidateState, value: ModelStateValue, ctx: ModelContext) {
-    view.state = value;
-    view.inFlight = ctx.inFlight;
-    view.latencyEwmaMs = ctx.latencyEwmaMs;
-    view.loadMs = ctx.loadTimeMs;
-    view.loadingStartedAt = value === 'loading' ? ctx.loadStartedAt : null;
-    view.openUntil = value === 'open' ? ctx.openUntil : null;
-    view.resident =
-      RESIDENT_STATES.has(value) || ((value === 'open' || value === 'unloading') && ctx.resident);
-    view.acceptsTraffic =
-      value === 'open' || value === 'missing' || value === 'unloading'
-        ? false
-        : value === 'halfOpen'
-          ? ctx.trialsLeft > 0
-          : true;
+  private wake() {
+    if (this.waiters.size > 0) for (const wake of [...this.waiters]) wake();
   }
 
   /** Stamps, journals and delivers one event to a model actor. */
@@ -194,11 +177,29 @@ export class Fleet {
     ref.send(stamped);
   }
 
-  /** Stamps, journals and delivers one event to the supervisor itself. */
-  sendSupervisor(event: SupervisorEvent): void {
+  /** Stamps, journals and delivers one event to the supervisor. */
+  sendSupervisor(event: UnstampedSupervisorEvent, requestId?: string): void {
     if (this.stopped) return;
-    this.options.sink?.('supervisor', event);
-    this.actor.send(event);
+    const stamped = { ...event, now: event.now ?? this.options.clock.now() } as SupervisorEvent;
+    this.options.sink?.('supervisor', stamped, requestId);
+    this.lastEventType = stamped.type;
+    this.actor.send(stamped);
+  }
+
+  supervisor(): SupervisorContext {
+    return this.actor.getSnapshot().context;
+  }
+
+  hosts(): Record<string, HostState> {
+    return this.supervisor().hosts;
+  }
+
+  host(name: string): HostState | undefined {
+    return this.supervisor().hosts[name];
+  }
+
+  pinned(): string[] {
+    return this.supervisor().pinned;
   }
 
   context(id: string): ModelContext | undefined {
@@ -209,116 +210,39 @@ export class Fleet {
     return this.views.get(id)?.state;
   }
 
-  view(id: string): CandidateState | undefined {
-    return this.views.get(id);
-  }
-
   ids(): string[] {
     return [...this.refs.keys()];
   }
 
-  hosts(): Record<string, HostState> {
-    return this.actor.getSnapshot().context.hosts;
+  /** The view of one model actor, brought up to date. */
+  view(id: string): LiveView | undefined {
+    if (this.supervisorDirty) this.refreshAll();
+    return this.views.get(id);
   }
 
-  pinned(): string[] {
-    return this.actor.getSnapshot().context.pinned;
-  }
-
-  /** Every candidate, with `fitsNow` brought up to date; the objects are live and must not be mutated. */
-  candidates(): readonly CandidateState[] {
-    if (this.fitsDirty) {
-      this.fitsDirty = false;
-      // Ollama loads one model at a time per host: a new load waits behind the loads under way.
-      const loadQueueMs = new Map<string, number>();
-      for (const view of this.list) {
-        if (view.state === 'loading')
-          loadQueueMs.set(view.host, (loadQueueMs.get(view.host) ?? 0) + view.loadMs);
-      }
-      const ledgers = new Map<string, HostLedger>();
-      for (const view of this.list) {
-        const own = this.context(view.id)!.loadTimeMs;
-        view.loadMs =
-          view.resident || view.state === 'loading' ? own : own + (loadQueueMs.get(view.host) ?? 0);
-        if (view.resident || view.state === 'loading') {
-          view.fitsNow = true;
-          continue;
-        }
-        let ledger = ledgers.get(view.host);
-        if (!ledger) {
-          ledger = this.ledger(view.host);
-          ledgers.set(view.host, ledger);
-        }
-        const plan = planLoad(ledger, view.model, view.sizeGb, this.planOptions());
-        view.fitsNow = plan.action === 'load' || plan.action === 'partial_offload' || plan.action === 'none';
-      }
-    }
+  /** Every candidate, brought up to date; the objects are live and must not be mutated. */
+  candidates(): readonly LiveView[] {
+    if (this.supervisorDirty) this.refreshAll();
     return this.list;
   }
 
-  planOptions() {
-    return { ...(this.options.demandOf && { demandOf: this.options.demandOf }) };
-  }
-
-  /** The host's VRAM ledger, derived from its model actors and the foreign models Ollama reported. */
-  ledger(hostName: string, exclude?: string): HostLedger {
-    const host = this.hosts()[hostName]!;
-    const entries: Record<string, LedgerEntry> = {};
-    const pinned = new Set(this.pinned());
+  private refreshAll() {
+    this.supervisorDirty = false;
+    const sup = this.supervisor();
+    const now = this.options.clock.now();
+    const queue = new Map<string, number>();
     for (const view of this.list) {
-      if (view.host !== hostName || view.model === exclude) continue;
-      // A model shows `loading` as soon as a request starts on it, but it takes memory only once its load
-      // was sent to Ollama: counting it earlier let waiting requests reserve VRAM they did not hold.
-      const loading = view.state === 'loading' && (this.loadSent?.(view.id) ?? true);
-      if (!loading && !view.resident) continue;
-      const ctx = this.context(view.id)!;
-      entries[view.model] = {
-        sizeGb: view.sizeGb,
-        sizeVramGb: ctx.sizeVramGb ?? Math.min(view.sizeGb, host.budgetGb),
-        status: loading ? 'loading' : 'loaded',
-        inFlight: view.inFlight + (this.holds.get(view.id) ?? 0),
-        pinned: pinned.has(view.id),
-        lastUsed: ctx.lastUsed ?? ctx.loadedAt ?? 0,
-        loadSeconds: view.loadMs / 1000,
-      };
+      const slot = sup.hosts[view.host]?.ledger[view.model];
+      if (slot?.status === 'loading')
+        queue.set(view.host, (queue.get(view.host) ?? 0) + (this.context(view.id)?.loadTimeMs ?? 0));
     }
-    for (const f of host.foreign) {
-      // Someone else's model: it takes room, and it is not ours to evict.
-      entries[f.name] = {
-        sizeGb: f.sizeVramGb,
-        sizeVramGb: f.sizeVramGb,
-        status: 'loaded',
-        inFlight: 0,
-        pinned: true,
-        foreign: true,
-        lastUsed: 0,
-      };
+    for (const view of this.list) {
+      const ctx = this.context(view.id);
+      if (ctx) refreshFromSupervisor(view, ctx, sup, queue.get(view.host) ?? 0, now);
     }
-    return { ...createLedger(host.budgetGb, host.maxLoadedModels), entries };
   }
 
-  private readonly holds = new Map<string, number>();
-
-  /** Set by the loader: whether a model's load has been sent to its host. */
-  loadSent: ((id: string) => boolean) | undefined;
-
-  /**
-   * Marks a model busy for work the actor does not count as a request (a probe), so it is not evicted
-   * under it. Returns the release.
-   */
-  hold(id: string): () => void {
-    this.holds.set(id, (this.holds.get(id) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.holds.get(id) ?? 1) - 1;
-      if (left > 0) this.holds.set(id, left);
-      else this.holds.delete(id);
-    };
-  }
-
-  /** Resolves at the next model snapshot change (or after `ms`), for code that waits on the fleet. */
+  /** Resolves at the next change of any actor (or after `ms`), for code that waits on the fleet. */
   nextChange(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -334,8 +258,6 @@ export class Fleet {
   persistedSnapshot(): unknown {
     return this.actor.getPersistedSnapshot();
   }
-
-  private stopped = false;
 
   stop(): void {
     this.stopped = true;

@@ -1,10 +1,10 @@
-import type { OllamaBackend } from '../backend/ollama-backend.ts';
-import type { Config } from '../config/schema.ts';
+import type { LoaderCommand, PlanDecision, WantMode } from '../../machines/supervisor/types.ts';
+import type { Backend } from '../backend/backend.ts';
+import type { Config, Urgency } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import { classifyError } from '../policy/errors.ts';
-import { planLoad } from '../policy/vram-ledger.ts';
 import type { Clock } from '../time/clock.ts';
-import type { DecisionLog } from './decisions.ts';
+import { clockSignal } from './clock-signal.ts';
 import type { Fleet } from './fleet.ts';
 
 export interface LoadObserver {
@@ -12,257 +12,216 @@ export interface LoadObserver {
   eviction(model: string, host: string, reason: string): void;
 }
 
-/** What a load may do to make room. A request's load may do anything the ledger allows. */
-export interface LoadPolicy {
-  /** false: load only if it fits without evicting anything (restoring the warm set). */
-  evict?: boolean;
-  /** false: never evict the warm set for it (predictive preloads are hints, not demands). */
-  displaceWarmSet?: boolean;
+export interface WantOptions {
+  mode: WantMode;
+  urgency?: Urgency;
+  requestId?: string;
+  force?: boolean;
+  /** Stop waiting for room after this (epoch ms); default: a load timeout from now. */
+  until?: number;
 }
 
-export interface LoadOutcome {
-  evicted: string[];
+export interface WantOutcome {
   alreadyLoaded: boolean;
+  /** Models evicted to make room (names). */
+  evicted: string[];
+}
+
+interface Waiter {
+  id: string;
+  requestId: string | undefined;
+  evicted: string[];
+  resolve(outcome: WantOutcome): void;
+  reject(err: RmmError): void;
 }
 
 /**
- * Loads belong to the model actor, not to a request: a load runs to its own timeout whoever asked for it,
- * and a request that cannot wait simply stops waiting (Ollama abandons a load whose client disconnects, so
- * a request timeout must never be the load's timeout). Planning and eviction for one host run one at a
- * time, and the model is in the ledger as `loading` before the next plan is made, so two loads can never
- * both count on the same free memory.
+ * The supervisor's hands for loads: it carries out LOAD commands (unload the victims, then load, then ask
+ * /api/ps what the model really takes) and reports each outcome as an event to the supervisor, which owns
+ * the ledger. It also lets callers wait for a load they want: `want()` sends LOAD_WANTED and settles when
+ * the model is resident, or when the supervisor refuses it, gives up on it, or its load fails.
+ *
+ * Loads belong to the supervisor, not to a request: a request that stops waiting only drops its want; a
+ * load already sent runs to its own timeout (Ollama abandons a load whose client disconnects).
  */
 export class Loader {
-  private readonly inProgress = new Map<string, Promise<LoadOutcome>>();
-  /** Loads sent to Ollama and not answered yet: only these take room in the ledger. */
-  private readonly sent = new Set<string>();
-  private readonly hostQueue = new Map<string, Promise<unknown>>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  fleet!: Fleet;
 
   constructor(
     private readonly config: Readonly<Config>,
-    private readonly fleet: Fleet,
-    private readonly backends: ReadonlyMap<string, OllamaBackend>,
+    private readonly backends: ReadonlyMap<string, Backend>,
     private readonly clock: Clock,
-    private readonly decisions: DecisionLog,
     private readonly observer?: LoadObserver,
-  ) {
-    fleet.loadSent = (id) => this.sent.has(id);
-  }
+  ) {}
 
-  /** Resolves once the model is in memory; shares a load already under way. */
-  ensureLoaded(id: string, why: string, requestId?: string, options: LoadPolicy = {}): Promise<LoadOutcome> {
-    const view = this.fleet.view(id);
-    if (!view) return Promise.reject(new RmmError('RMM_UNKNOWN_MODEL', `no model actor ${id}`));
-    if (view.resident && view.state !== 'open') return Promise.resolve({ evicted: [], alreadyLoaded: true });
-    const running = this.inProgress.get(id);
-    if (running) return running;
-    const load = this.load(id, why, requestId, options).finally(() => this.inProgress.delete(id));
-    this.inProgress.set(id, load);
-    // Nobody may be waiting (a background load): its failure is recorded, not thrown into the void.
-    load.catch(() => {});
-    return load;
-  }
-
-  private async load(
-    id: string,
-    why: string,
-    requestId: string | undefined,
-    policy: LoadPolicy,
-  ): Promise<LoadOutcome> {
-    const view = this.fleet.view(id)!;
-    const backend = this.backends.get(view.host)!;
-    let evicted: string[];
-    try {
-      evicted = await this.serialised(view.host, () => this.makeRoom(id, why, requestId, policy));
-    } catch (err) {
-      // No room was made and nothing was sent: the model is not at fault. (A request that started on it
-      // may have put its actor in `loading`; this ends that without counting against the circuit.)
-      this.fleet.send(
-        id,
-        { type: 'LOAD_FAILED', errorClass: 'TRANSIENT', reason: 'no_room', countsAgainstCircuit: false },
-        requestId,
-      );
-      throw err;
-    }
-    const started = this.clock.now();
-    this.decisions.record(
-      'load',
-      `loading ${view.model} on ${view.host} (${why})`,
-      { model: view.model, host: view.host },
-      requestId,
-    );
-    const timeoutMs = this.config.load.timeout_s * 1000;
-    try {
-      const { loadMs } = await backend.load(
-        view.model,
-        keepAlive(this.config),
-        AbortSignal.timeout(Math.max(1, timeoutMs)),
-      );
-      this.sent.delete(id);
-      this.fleet.send(id, { type: 'LOAD_SUCCEEDED', durationMs: loadMs }, requestId);
-      this.observer?.load(view.model, view.host, 'success', loadMs / 1000);
-      this.decisions.record(
-        'load',
-        `${view.model} loaded on ${view.host} in ${Math.round(loadMs)} ms`,
-        { model: view.model, host: view.host, load_ms: Math.round(loadMs) },
-        requestId,
-      );
-      return { evicted, alreadyLoaded: false };
-    } catch (err) {
-      this.sent.delete(id);
-      const cause = (err as { cause?: unknown }).cause ?? err;
-      const c = classifyError(cause, 'load');
-      this.fleet.send(
-        id,
-        {
-          type: 'LOAD_FAILED',
-          errorClass: c.class,
-          reason: c.reason,
-          countsAgainstCircuit: c.countsAgainstCircuit,
-          missing: c.missing,
-        },
-        requestId,
-      );
-      const seconds = (this.clock.now() - started) / 1000;
-      this.observer?.load(view.model, view.host, 'failure', seconds);
-      this.decisions.record(
-        'load',
-        `loading ${view.model} on ${view.host} failed: ${c.reason} (${c.message})`,
-        { model: view.model, host: view.host, reason: c.reason },
-        requestId,
-      );
-      throw new RmmError('RMM_NO_MODEL_AVAILABLE', `loading ${view.model} failed: ${c.message}`, {
-        reason: c.reason,
-        error_class: c.class,
-      });
-    }
-  }
-
-  /** Evicts what the plan says, waiting while the only possible victims are busy; returns the victims. */
-  private async makeRoom(
-    id: string,
-    why: string,
-    requestId: string | undefined,
-    policy: LoadPolicy,
-  ): Promise<string[]> {
-    const view = this.fleet.view(id)!;
-    const deadline = this.clock.now() + this.config.load.timeout_s * 1000;
-    const evicted: string[] = [];
-    for (;;) {
-      // The model itself may already show as loading (a request that started on it): plan without it.
-      const plan = planLoad(
-        this.fleet.ledger(view.host, view.model),
-        view.model,
-        view.sizeGb,
-        this.fleet.planOptions(),
-      );
-      if (plan.action === 'none') break;
-      if (plan.action === 'load' || plan.action === 'partial_offload') {
-        if (policy.evict === false && plan.evict.length > 0) {
-          throw new RmmError(
-            'RMM_NO_MODEL_AVAILABLE',
-            `${view.model} no longer fits without evicting; not loading it`,
-          );
-        }
-        const pinned = new Set(this.fleet.pinned());
-        if (policy.displaceWarmSet === false && plan.evict.some((m) => pinned.has(`${view.host}/${m}`))) {
-          throw new RmmError(
-            'RMM_NO_MODEL_AVAILABLE',
-            `${view.model} would displace the warm set; not loading it (${why})`,
-          );
-        }
-      }
-      if (plan.action === 'refuse') {
-        throw new RmmError(
-          'RMM_NO_MODEL_AVAILABLE',
-          `cannot load ${view.model} on ${view.host}: ${plan.reason}`,
-        );
-      }
-      if (plan.action === 'wait') {
-        if (this.clock.now() >= deadline) {
-          throw new RmmError(
-            'RMM_NO_MODEL_AVAILABLE',
-            `cannot load ${view.model}: ${plan.reason} for too long`,
-          );
-        }
-        await this.fleet.nextChange(250);
-        continue;
-      }
-      for (const victim of plan.evict) {
-        await this.unload(`${view.host}/${victim}`, `make room for ${view.model} (${why})`, requestId);
-        evicted.push(victim);
-      }
-      if (plan.action === 'partial_offload') {
-        this.decisions.record(
-          'load',
-          `${view.model} is larger than ${view.host}'s free VRAM: it will run partially offloaded (slower)`,
-          { model: view.model },
-          requestId,
-        );
-      }
-      break;
-    }
-    this.fleet.send(id, { type: 'LOAD_REQUESTED' }, requestId);
-    this.sent.add(id);
-    return evicted;
-  }
+  /** The loader actor's command handler (the Fleet wires the supervisor's `loader` child to it). */
+  readonly execute = (command: LoaderCommand): void => {
+    if (command.type === 'LOAD') void this.runLoad(command);
+    else void this.runUnload(command.id, `decision #${command.decision}`);
+  };
 
   /**
-   * Reloads warm-set models that are not in memory when they fit without evicting anything: a model that
-   * could not fit beside the warm set displaced it, and it comes back as soon as there is room.
+   * Wants `id` loaded and waits until it is resident. Rejects with RMM_NO_MODEL_AVAILABLE when the
+   * supervisor refuses the load, its load fails, or the want expires. `signal` stops the wait (and drops the
+   * want, so it no longer holds a place in the queue); it never stops a load already sent.
    */
-  restoreWarmSet(): void {
-    for (const id of this.fleet.pinned()) {
-      const view = this.fleet.view(id);
-      if (
-        !view ||
-        view.resident ||
-        view.state === 'loading' ||
-        !view.acceptsTraffic ||
-        this.inProgress.has(id)
-      )
-        continue;
-      const plan = planLoad(this.fleet.ledger(view.host), view.model, view.sizeGb, this.fleet.planOptions());
-      if (plan.action === 'load' && plan.evict.length === 0) {
-        this.ensureLoaded(id, 'warm set back after being displaced', undefined, { evict: false }).catch(
-          () => {},
+  want(id: string, options: WantOptions, signal?: AbortSignal): Promise<WantOutcome> {
+    const view = this.fleet.view(id);
+    if (!view) return Promise.reject(new RmmError('RMM_UNKNOWN_MODEL', `no model actor ${id}`));
+    if (view.resident) return Promise.resolve({ alreadyLoaded: true, evicted: [] });
+    return new Promise<WantOutcome>((resolve, reject) => {
+      const waiter: Waiter = {
+        id,
+        requestId: options.requestId,
+        evicted: [],
+        resolve: (o) => {
+          this.forget(waiter);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(o);
+        },
+        reject: (e) => {
+          this.forget(waiter);
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      const onAbort = () => {
+        this.forget(waiter);
+        this.fleet.sendSupervisor(
+          { type: 'WANT_DROPPED', id, ...(options.requestId && { requestId: options.requestId }) },
+          options.requestId,
         );
+        reject(new RmmError('RMM_CANCELLED', 'stopped waiting for the load'));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const set = this.waiters.get(id) ?? new Set<Waiter>();
+      this.waiters.set(id, set);
+      set.add(waiter);
+      this.fleet.sendSupervisor(
+        {
+          type: 'LOAD_WANTED',
+          id,
+          mode: options.mode,
+          ...(options.urgency && { urgency: options.urgency }),
+          ...(options.requestId && { requestId: options.requestId }),
+          ...(options.force && { force: true }),
+          ...(options.until !== undefined && { until: options.until }),
+        },
+        options.requestId,
+      );
+      // The want may have been satisfied or refused synchronously.
+      this.checkResident(id);
+    });
+  }
+
+  private forget(w: Waiter) {
+    const set = this.waiters.get(w.id);
+    set?.delete(w);
+    if (set?.size === 0) this.waiters.delete(w.id);
+  }
+
+  /** Settles waiters from the supervisor's decisions (wired to Fleet's onDecision). */
+  onDecision(d: PlanDecision): void {
+    const id = `${d.host}/${d.model}`;
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of [...set]) {
+      // Refusals and expiries answer one want: the one of this requester (none for preloads and the warm set).
+      const mine = (d.request_id ?? null) === (w.requestId ?? null);
+      switch (d.kind) {
+        case 'load':
+          if (mine)
+            w.evicted = d.plan.action === 'load' || d.plan.action === 'partial_offload' ? d.plan.evict : [];
+          break;
+        case 'loaded':
+          w.resolve({ alreadyLoaded: false, evicted: w.evicted });
+          break;
+        case 'load_failed':
+          w.reject(new RmmError('RMM_NO_MODEL_AVAILABLE', d.reason, { reason: 'load_failed', decision: d }));
+          break;
+        case 'refuse':
+        case 'want_expired':
+          if (mine)
+            w.reject(new RmmError('RMM_NO_MODEL_AVAILABLE', d.reason, { reason: d.kind, decision: d }));
+          break;
       }
     }
   }
 
-  /** Unloads through keep_alive 0; the ledger forgets the model only once Ollama has answered. */
-  async unload(id: string, reason: string, requestId?: string): Promise<void> {
-    const view = this.fleet.view(id);
-    if (!view) return;
-    this.fleet.send(id, { type: 'UNLOAD_REQUESTED' }, requestId);
-    this.decisions.record(
-      'eviction',
-      `evicting ${view.model} from ${view.host}: ${reason}`,
-      { model: view.model, host: view.host },
-      requestId,
-    );
+  /** Resolves the waiters of a model that became resident by other means (/api/ps showed it). */
+  checkResident(id: string): void {
+    const set = this.waiters.get(id);
+    if (!set || !this.fleet.view(id)?.resident) return;
+    for (const w of [...set]) w.resolve({ alreadyLoaded: false, evicted: w.evicted });
+  }
+
+  /** Settles every waiter whose model is resident now (called on fleet changes). */
+  checkAll(): void {
+    for (const id of [...this.waiters.keys()]) this.checkResident(id);
+  }
+
+  private async runLoad(cmd: Extract<LoaderCommand, { type: 'LOAD' }>): Promise<void> {
+    await Promise.all(cmd.evict.map((victim) => this.runUnload(victim, `make room for ${cmd.model}`)));
+    const backend = this.backends.get(cmd.host);
+    if (!backend) return;
+    const started = this.clock.now();
+    const bound = clockSignal(this.clock, this.config.load.timeout_s * 1000);
     try {
-      // Ollama answers an unload at once; a host that hangs must not leave the model `unloading` forever.
-      const timeoutMs = Math.max(1, this.config.health.probe_timeout_s * 1000);
-      await this.backends.get(view.host)!.unload(view.model, AbortSignal.timeout(timeoutMs));
+      const answer = await backend.load(cmd.model, keepAlive(this.config), bound.signal);
+      const durationMs = answer.loadDurationMs ?? this.clock.now() - started;
+      const sizes = await this.measured(backend, cmd.model);
+      this.fleet.sendSupervisor({ type: 'LOAD_SUCCEEDED', id: cmd.id, durationMs, ...sizes });
+      this.observer?.load(cmd.model, cmd.host, 'success', durationMs / 1000);
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      const c = classifyError(cause, 'load');
+      this.fleet.sendSupervisor({
+        type: 'LOAD_FAILED',
+        id: cmd.id,
+        errorClass: c.class,
+        reason: c.reason,
+        countsAgainstCircuit: c.countsAgainstCircuit,
+        missing: c.missing,
+      });
+      this.observer?.load(cmd.model, cmd.host, 'failure', (this.clock.now() - started) / 1000);
     } finally {
-      // Even if the host did not answer, a restarted or unreachable Ollama holds nothing; reconciliation
-      // corrects us if the model is in fact still there.
-      this.fleet.send(id, { type: 'UNLOADED' }, requestId);
-      this.observer?.eviction(view.model, view.host, reason);
+      bound.clear();
     }
   }
 
-  /** Runs `task` after every earlier task for the same host. */
-  private serialised<T>(host: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.hostQueue.get(host) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    this.hostQueue.set(
-      host,
-      next.catch(() => {}),
-    );
-    return next;
+  /** What /api/ps says the freshly loaded model takes: the measurement planning uses from now on. */
+  private async measured(backend: Backend, model: string): Promise<{ sizeGb?: number; sizeVramGb?: number }> {
+    const bound = clockSignal(this.clock, this.config.host_health.probe_timeout_s * 1000);
+    try {
+      const ps = await backend.ps(bound.signal);
+      const entry = ps.find((m) => m.name === model || m.name === `${model}:latest`);
+      return entry ? { sizeGb: entry.size / 1e9, sizeVramGb: entry.size_vram / 1e9 } : {};
+    } catch {
+      // The load succeeded; its size is learned at the next reconciliation instead.
+      return {};
+    } finally {
+      bound.clear();
+    }
+  }
+
+  /** Unloads through keep_alive 0; the ledger forgets the model once Ollama has answered (or not). */
+  private async runUnload(id: string, reason: string): Promise<void> {
+    const view = this.fleet.view(id);
+    const backend = view && this.backends.get(view.host);
+    if (!view || !backend) return;
+    // Ollama answers an unload at once; a host that hangs must not leave the model `unloading` forever.
+    const bound = clockSignal(this.clock, Math.max(1, this.config.health.probe_timeout_s * 1000));
+    try {
+      await backend.unload(view.model, bound.signal);
+    } catch {
+      // A restarted or unreachable Ollama holds nothing; reconciliation corrects us if it still does.
+    } finally {
+      bound.clear();
+      this.fleet.sendSupervisor({ type: 'UNLOADED', id });
+      this.observer?.eviction(view.model, view.host, reason);
+    }
   }
 }
 

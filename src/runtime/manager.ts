@@ -1,36 +1,30 @@
 import type { Logger } from 'pino';
 import pino from 'pino';
 import { withFastContexts } from '../../machines/model.machine.ts';
+import type { Backend } from '../backend/backend.ts';
 import { OllamaBackend } from '../backend/ollama-backend.ts';
-import type { Config, TaskType } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { CompletionRequest, CompletionResult, Manager, PreloadResult } from '../manager/types.ts';
+import type { CompletionRequest, Manager } from '../manager/types.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { backoffOptionsFrom } from '../policy/backoff.ts';
-import {
-  createDemand,
-  modelDemand,
-  predictPreloads,
-  recordOutcome,
-  recordRequest,
-} from '../policy/demand.ts';
-import { RetryBudget, retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
+import type { EvictionPolicyName } from '../policy/planner.ts';
+import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { DecisionLog } from './decisions.ts';
-import {
-  type EventSink,
-  Fleet,
-  type FleetOptions,
-  type ModelStateChange,
-  supervisorInputFrom,
-} from './fleet.ts';
+import { type EventSink, Fleet, type FleetOptions } from './fleet.ts';
+import { describeDecision, logStateChange, mustSaveNow } from './fleet-events.ts';
 import { Prober } from './health.ts';
+import { HostHealth } from './host-health.ts';
 import { type JourneyDeps, runJourney } from './journey.ts';
 import { Limiter } from './limiter.ts';
 import { Loader } from './loader.ts';
+import { createOpsStore } from './ops-store.ts';
 import { StatePersistence } from './persistence.ts';
+import { bestHostFor, preload, preloadPredicted } from './preload.ts';
 import { Reconciler } from './reconcile.ts';
 import { buildStatus, chainPositions } from './status.ts';
+import { supervisorInputFrom } from './supervisor-input.ts';
 import { Ticker } from './ticker.ts';
 import { wireMetrics } from './wire-metrics.ts';
 
@@ -41,8 +35,12 @@ export interface ManagerOptions {
   clock?: Clock;
   /** Uniform in [0, 1): backoff jitter. Injected so tests can make it deterministic. */
   random?: () => number;
+  /** One backend per configured host name; default: an OllamaBackend on each host's URL. */
+  backends?: ReadonlyMap<string, Backend>;
   fleet?: Pick<FleetOptions, 'sink' | 'snapshot'>;
-  /** Skip the start-up reconciliation and warm set (tests that drive everything by hand). */
+  /** Eviction order among idle models (default `value`); benches compare the others. */
+  evictionPolicy?: EvictionPolicyName;
+  /** Skip the start-up reconciliation, the warm set and the periodic loops (tests that drive by hand). */
   passive?: boolean;
   /** Persist snapshots and the event journal here (restoring from it at start). Default: no persistence. */
   stateDir?: string;
@@ -56,6 +54,7 @@ export interface RunningManager extends Manager {
   readonly loader: Loader;
   readonly prober: Prober;
   readonly reconciler: Reconciler;
+  readonly hostHealth: HostHealth;
   readonly decisions: DecisionLog;
   /** Resolves when start-up work (first reconciliation, warm set loads) is done. */
   readonly started: Promise<void>;
@@ -64,9 +63,9 @@ export interface RunningManager extends Manager {
 }
 
 /**
- * Creates the manager: the actor system, the backends, and the loops that keep it true (reconciliation,
- * probes, predictive preloading). The seed's in-process API (`completeWithFallback`, `preloadModel`,
- * `prometheusMetrics`) and the HTTP layer both go through this object.
+ * Creates the manager: the actor system, the backends, and the loops that keep it true (reconciliation and
+ * discovery, host and model probes, the supervisor's tick, predictive preloading). The seed's in-process API
+ * and the HTTP layer both go through the object returned.
  */
 export async function createManager(
   config: Readonly<Config>,
@@ -74,65 +73,79 @@ export async function createManager(
 ): Promise<RunningManager> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.server.log_level });
-  const backendKind = options.backend ?? 'real';
-  const decisions = new DecisionLog(logger, clock);
   const startedAt = clock.now();
-
   const persistence = options.stateDir ? new StatePersistence(options.stateDir, clock, logger) : undefined;
-  const modelIds = supervisorInputFrom(config, startedAt).models.map((m) => m.id);
-  const restored = persistence?.restore(config, modelIds);
-  const demand = restored?.demand ?? createDemand();
-  const backends = new Map(config.hosts.map((h) => [h.name, new OllamaBackend(h.url)]));
-  let prober: Prober | undefined;
+  const input = supervisorInputFrom(config, startedAt, options.evictionPolicy);
+  const configured = input.models.map((m) => m.id);
+  const restored = persistence?.restore(config, configured);
+  const ops = createOpsStore({
+    budget: retryBudgetOptionsFrom(config),
+    demandHalfLifeS: config.preload.demand_half_life_s,
+    ...(restored && { restored: restored.ops }),
+  });
+  const decisions = new DecisionLog(logger, clock, ops);
+  const backends =
+    options.backends ?? new Map<string, Backend>(config.hosts.map((h) => [h.name, new OllamaBackend(h.url)]));
+  const metrics = options.metrics ?? createMetrics();
+  const observer = wireMetrics(metrics);
+  const loader = new Loader(config, backends, clock, observer);
   const sinks = [persistence?.sink, options.fleet?.sink].filter((f): f is EventSink => !!f);
+  let prober: Prober | undefined;
   const fleetOptions: FleetOptions = {
     clock,
     ...(sinks.length > 0 && {
-      sink:
-        sinks.length === 1
-          ? sinks[0]!
-          : (t, e, r) => {
-              for (const f of sinks) f(t, e, r);
-            },
+      sink: (t, e, r) => {
+        for (const f of sinks) f(t, e, r);
+      },
     }),
-    demandOf: (model) => modelDemand(demand, model, clock.now()),
-    onStateChange: (change) => onStateChange(change),
+    execute: loader.execute,
+    onDecision: (d) => {
+      persistence?.decision(d.at, d);
+      const { kind, message } = describeDecision(d);
+      decisions.record(kind, message, { host: d.host, model: d.model, seq: d.seq }, d.request_id);
+      loader.onDecision(d);
+    },
+    onStateChange: (change) => {
+      logStateChange(decisions, change);
+      observer.stateChange(change);
+      if (mustSaveNow(change)) persistence?.saveNow();
+      // Half-open is reached by time alone; a probe is the trial when no request comes to be one.
+      if (change.to === 'halfOpen' && !options.passive) queueMicrotask(() => void prober?.probe(change.id));
+    },
+    onError: (message) => logger.error({ err: message }, 'an actor failed; the fleet carries on'),
     ...(options.inspect && { inspect: options.inspect }),
   };
   const fleet = createFleet(
     config,
     fleetOptions,
+    input,
     restored?.supervisor ?? options.fleet?.snapshot,
     persistence,
     logger,
   );
-  // Library users get metrics too (the seed's get_prometheus_metrics); the service passes its own registry.
-  const metrics = options.metrics ?? createMetrics();
-  const metricsObserver = wireMetrics(metrics);
-  const loader = new Loader(config, fleet, backends, clock, decisions, metricsObserver);
-  prober = new Prober(config, fleet, backends, clock, decisions);
-  const reconciler = new Reconciler(
+  loader.fleet = fleet;
+  fleet.actor.subscribe(() => loader.checkAll());
+  const limiters = new Map(fleet.ids().map((id) => [id, new Limiter(fleet.view(id)!.parallelSlots)]));
+  const reconcileTimeoutMs = Math.max(200, config.health.probe_timeout_s * 1000);
+  let reconciler: Reconciler | undefined;
+  const hostHealth = new HostHealth(
+    config,
     fleet,
     backends,
     clock,
-    decisions,
-    Math.max(200, config.health.probe_timeout_s * 1000),
+    (host) => void reconciler?.reconcile(host),
   );
-  const limiters = new Map(
-    fleet
-      .ids()
-      .map((id) => [id, new Limiter(config.hosts.find((h) => id.startsWith(`${h.name}/`))!.num_parallel)]),
-  );
-  const retryBudget = new RetryBudget(retryBudgetOptionsFrom(config), restored?.retry_budget);
+  reconciler = new Reconciler(fleet, backends, clock, decisions, hostHealth, reconcileTimeoutMs);
+  prober = new Prober(config, fleet, backends, limiters, loader, clock, decisions);
   persistence?.attach(() => ({
     supervisor: fleet.persistedSnapshot(),
-    models: modelIds,
-    demand,
-    retry_budget: retryBudget.toJSON(),
+    models: configured,
+    ops: ops.state(),
   }));
   if (restored) {
-    // Nothing that was in flight survived the restart; circuits, statistics and deadlines did.
+    // Nothing that was in flight survived the restart; circuits, statistics, ledgers and deadlines did.
     for (const id of fleet.ids()) fleet.send(id, { type: 'RESTORED' });
+    fleet.sendSupervisor({ type: 'RESTORED' });
     decisions.record('reconcile', `resumed from ${persistence!.status().state_file}`, {});
   }
   await persistence?.baseCheckpoint();
@@ -142,152 +155,100 @@ export async function createManager(
     loader,
     backends,
     limiters,
+    hostHealth,
     clock,
     decisions,
-    retryBudget,
+    ops,
     backoff: backoffOptionsFrom(config, options.random ?? Math.random),
-    observer: metricsObserver,
-    onDemand: (taskType: TaskType, model: string | null, failed: boolean) => {
-      const now = clock.now();
-      recordRequest(demand, { now, taskType, model: model ?? undefined });
-      recordOutcome(demand, { now, taskType, ok: !failed });
-    },
+    observer,
+    ...(persistence && { journalSelection: (r) => persistence.decision(r.at, r) }),
   };
-
-  function onStateChange(change: ModelStateChange) {
-    const ctx = change.context;
-    if (change.to === 'open') {
-      decisions.record(
-        'circuit',
-        `circuit of ${ctx.model} on ${ctx.host} opened (${ctx.openReason ?? change.event}); retry at ${ctx.openUntil ? new Date(ctx.openUntil).toISOString() : '?'}`,
-        { model: ctx.model, host: ctx.host, times_opened: ctx.timesOpened },
-      );
-    } else if (
-      change.from === 'open' ||
-      change.from === 'halfOpen' ||
-      change.to === 'halfOpen' ||
-      change.to === 'missing' ||
-      change.to === 'degraded'
-    ) {
-      decisions.record(
-        'circuit',
-        `${ctx.model} on ${ctx.host}: ${change.from} → ${change.to} (${change.event})`,
-        { model: ctx.model, host: ctx.host },
-      );
-    }
-    metricsObserver.stateChange(change);
-    // Circuit changes must survive a kill -9: save at once rather than after the debounce.
-    if (
-      change.to === 'open' ||
-      change.from === 'open' ||
-      change.to === 'missing' ||
-      change.from === 'halfOpen'
-    )
-      persistence?.saveNow();
-    // Half-open is reached by time alone; a probe is the trial that closes (or reopens) it.
-    if (change.to === 'halfOpen') queueMicrotask(() => void prober?.probe(change.id));
-    // Memory was freed: a displaced warm-set model may fit again.
-    if (change.to === 'unloaded' && !options.passive) queueMicrotask(() => loader.restoreWarmSet());
-  }
+  // Discovered models get their limiter when they first appear.
+  fleet.actor.subscribe(() => {
+    for (const id of fleet.ids())
+      if (!limiters.has(id)) limiters.set(id, new Limiter(fleet.view(id)!.parallelSlots));
+  });
 
   const tickers: Ticker[] = [];
   if (!options.passive) {
-    tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler.reconcileAll()));
+    tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler!.reconcileAll()));
     tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => probeDue()));
+    tickers.push(new Ticker(clock, 1000, () => fleet.sendSupervisor({ type: 'TICK' })));
     if (config.preload.predictive)
-      tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => preloadPredicted()));
+      tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => predicted()));
   }
 
+  /** Loaded idle models whose last verdict is older than the TTL, and every half-open circuit. */
   async function probeDue() {
     const ttl = config.health.ttl_s * 1000;
     await Promise.all(
       fleet.ids().map((id) => {
-        const state = fleet.stateOf(id);
         const view = fleet.view(id)!;
-        const idle = view.inFlight === 0;
+        if (view.hostUp === false) return undefined;
         const due =
-          state === 'halfOpen' ||
-          state === 'degraded' ||
-          (state === 'loaded' && idle && prober!.age(id) > ttl);
-        return due ? prober!.probe(id) : undefined;
+          view.state === 'halfOpen' ||
+          view.state === 'degraded' ||
+          (view.state === 'loaded' && view.resident && view.inFlight === 0 && prober!.age(id) > ttl);
+        return due ? prober!.probe(id, view.state === 'halfOpen') : undefined;
       }),
     );
   }
 
-  async function preloadPredicted() {
-    const now = clock.now();
-    const loaded = fleet
-      .candidates()
-      .filter((c) => c.resident || c.state === 'loading')
-      .map((c) => c.model);
-    const suggestions = predictPreloads(demand, now, config, { loaded });
-    for (const s of suggestions) {
-      const target = bestHostFor(s.model);
-      if (!target) continue;
-      // A preload never evicts a model with work in flight: the ledger's plan answers 'wait' then.
-      decisions.record('preload', `predictive preload of ${s.model}: ${s.reason}`, { model: s.model });
-      loader
-        .ensureLoaded(target, `predicted: ${s.reason}`, undefined, { displaceWarmSet: false })
-        .catch(() => {});
-    }
-    return suggestions;
-  }
-
-  function bestHostFor(model: string): string | undefined {
-    const ids = fleet.ids().filter((id) => fleet.view(id)?.model === model);
-    return (
-      ids.find((id) => fleet.view(id)?.resident) ??
-      ids.find((id) => fleet.view(id)?.acceptsTraffic && fleet.view(id)?.fitsNow) ??
-      ids.find((id) => fleet.view(id)?.acceptsTraffic)
-    );
-  }
+  const predicted = async () => preloadPredicted(config, fleet, loader, decisions, ops.state().demand, clock);
 
   function requireModel(name: string): string {
-    if (!config.models[name]) {
+    const id = bestHostFor(fleet, name);
+    if (!id) {
       throw new RmmError(
         'RMM_UNKNOWN_MODEL',
-        `unknown model "${name}"; configured models: ${Object.keys(config.models).join(', ')}`,
+        `unknown model "${name}"; known models: ${[...new Set(fleet.candidates().map((c) => c.model))].join(', ')}`,
       );
     }
-    const id = bestHostFor(name) ?? fleet.ids().find((i) => fleet.view(i)?.model === name);
-    if (!id) throw new RmmError('RMM_UNKNOWN_MODEL', `"${name}" is on no configured host`);
     return id;
   }
 
   const started = options.passive ? Promise.resolve() : start();
   async function start() {
-    await reconciler.reconcileAll();
-    // The warm set: loaded at start and pinned, so interactive requests always have a loaded model.
-    await Promise.all(fleet.pinned().map((id) => loader.ensureLoaded(id, 'warm set').catch(() => {})));
+    await reconciler!.reconcileAll();
+    // The warm set: wanted by the supervisor as soon as a host answers; ready once it serves.
+    await Promise.all(fleet.pinned().map((id) => loader.want(id, { mode: 'warm' }).catch(() => {})));
   }
 
   const chains = chainPositions(config);
+  const run = (request: CompletionRequest) => {
+    ops.store.trigger.requestStarted({ now: clock.now() });
+    return runJourney(
+      {
+        ...deps,
+        onDemand: (taskType, model, failed) =>
+          ops.store.trigger.requestEnded({ now: clock.now(), taskType, model, ok: !failed }),
+      },
+      request,
+    );
+  };
   const manager: RunningManager = {
     fleet,
     loader,
     prober,
     reconciler,
+    hostHealth,
     decisions,
     started,
-    predictivePreload: () => preloadPredicted(),
-    complete: (request: CompletionRequest): Promise<CompletionResult> => {
-      if (
-        request.model &&
-        request.model !== 'auto' &&
-        !request.model.startsWith('auto:') &&
-        !config.models[request.model]
-      ) {
+    predictivePreload: predicted,
+    complete: (request) => {
+      const m = request.model;
+      if (m && m !== 'auto' && !m.startsWith('auto:') && !fleet.candidates().some((c) => c.model === m)) {
         return Promise.reject(
           new RmmError(
             'RMM_UNKNOWN_MODEL',
-            `unknown model "${request.model}"; use auto, auto:<task> or one of: ${Object.keys(config.models).join(', ')}`,
+            `unknown model "${m}"; use auto, auto:<task> or one of: ${manager.catalog().join(', ')}`,
           ),
         );
       }
-      return runJourney(deps, request);
+      return run(request);
     },
     completeWithFallback: (input) =>
-      runJourney(deps, {
+      run({
         kind: 'generate',
         prompt: input.prompt,
         ...(input.taskType && { taskType: input.taskType }),
@@ -295,35 +256,13 @@ export async function createManager(
         ...(input.model && { model: input.model }),
         ...(input.signal && { signal: input.signal }),
       }),
-    async preloadModel(name: string): Promise<PreloadResult> {
-      const id = requireModel(name);
-      const view = fleet.view(id)!;
-      if (view.resident && view.state !== 'open') {
-        return {
-          model_name: name,
-          host: view.host,
-          status: 'already_loaded',
-          evicted: [],
-          reason: `${name} is already loaded on ${view.host}`,
-        };
-      }
-      const outcome = await loader.ensureLoaded(id, 'explicit preload');
-      return {
-        model_name: name,
-        host: view.host,
-        status: 'loaded',
-        evicted: outcome.evicted,
-        reason: outcome.evicted.length
-          ? `evicted ${outcome.evicted.join(', ')} (lowest value: demand × load cost ÷ size)`
-          : 'it fit in free VRAM',
-      };
-    },
-    checkHealth: (name: string, force = false) => prober!.check(requireModel(name), force),
+    preloadModel: async (name, opts = {}) => preload(fleet, loader, requireModel(name), opts.force === true),
+    checkHealth: async (name, force = false) => prober!.check(requireModel(name), force),
     status: () =>
       buildStatus({
         config,
         fleet,
-        backend: backendKind,
+        backend: options.backend ?? 'real',
         startedAt,
         now: clock.now(),
         chains,
@@ -331,20 +270,19 @@ export async function createManager(
         savedAt: persistence?.status().last_saved_at ?? null,
         ...(persistence && { persistence: persistence.status() }),
       }),
-    models() {
-      return manager.status().models;
-    },
-    ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident),
-    catalog: () => Object.keys(config.models),
+    models: () => manager.status().models,
+    ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident && c.hostUp !== false),
+    catalog: () => [...new Set(fleet.candidates().map((c) => c.model))],
     prometheusMetrics: async () => {
       metrics.observeStatus(manager.status());
       return metrics.render();
     },
     async close() {
       for (const t of tickers) t.stop();
+      hostHealth.stop();
       await persistence?.close();
       fleet.stop();
-      await Promise.all([...backends.values()].map((b) => b.close()));
+      if (!options.backends) await Promise.all([...backends.values()].map((b) => b.close()));
     },
   };
   return manager;
@@ -354,6 +292,7 @@ export async function createManager(
 function createFleet(
   config: Readonly<Config>,
   options: FleetOptions,
+  input: ReturnType<typeof supervisorInputFrom>,
   snapshot: unknown,
   persistence: StatePersistence | undefined,
   logger: Logger,
@@ -361,11 +300,11 @@ function createFleet(
   if (snapshot) {
     try {
       // A context revived from JSON copies slowly on every assign; rebuild it in the shape fresh actors have.
-      return new Fleet(config, { ...options, snapshot: withFastContexts(snapshot) as never });
+      return new Fleet(config, { ...options, snapshot: withFastContexts(snapshot) as never }, input);
     } catch (err) {
       logger.error({ err }, 'the saved state could not be restored; starting fresh');
       persistence?.quarantine(`restore failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  return new Fleet(config, options);
+  return new Fleet(config, options, input);
 }

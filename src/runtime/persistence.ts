@@ -10,22 +10,21 @@ import {
   stringifyPayload,
   writeFileAtomic,
 } from '../persistence/index.ts';
-import type { DemandState } from '../policy/demand.ts';
-import type { RetryBudgetState } from '../policy/retry-budget.ts';
 import type { Clock } from '../time/clock.ts';
 import type { EventSink } from './fleet.ts';
+import type { OpsState } from './ops-store.ts';
 
 /** What state.json holds. Bump SCHEMA_VERSION whenever its shape, or a machine's context shape, changes. */
 export interface PersistedState {
-  /** The supervisor's getPersistedSnapshot(), model actors included. */
+  /** The supervisor's getPersistedSnapshot(), model actors included (discovered ones too). */
   supervisor: unknown;
-  /** `host/model` ids the snapshot was taken with: a config with other models cannot resume it. */
+  /** The configured `host/model` ids: a config that names a model the snapshot lacks cannot resume it. */
   models: string[];
-  demand: DemandState;
-  retry_budget: RetryBudgetState;
+  /** The ops store's context: demand, retry budget, recent decisions. */
+  ops: OpsState;
 }
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const STATE_FILE = 'state.json';
 export const CHECKPOINT_DIR = 'checkpoints';
 
@@ -72,7 +71,7 @@ export class StatePersistence {
     if (this.loadResult.status !== 'restored') return undefined;
     const payload = this.loadResult.envelope.payload as Partial<PersistedState>;
     const same = Array.isArray(payload.models) && payload.models.join('\n') === expectedIds.join('\n');
-    if (!payload.supervisor || !same) {
+    if (!payload.supervisor || !payload.ops || !same) {
       const reason = payload.supervisor
         ? `saved for models ${(payload.models ?? []).join(', ')}, configured now: ${expectedIds.join(', ')}`
         : 'no supervisor snapshot in it';
@@ -97,6 +96,11 @@ export class StatePersistence {
     );
     if (this.getPayload) this.store.schedule(this.getPayload);
   };
+
+  /** Journals a decision with its inputs (not fed to actors on replay: printed and recomputed). */
+  decision(at: number, decision: { kind: string }): void {
+    this.journal.append({ type: 'decision', at, decision });
+  }
 
   /** Saves now (a circuit opened or closed: too important to wait for the debounce). */
   saveNow(): void {

@@ -1,24 +1,34 @@
-import type { OllamaBackend } from '../backend/ollama-backend.ts';
+import type { DiscoveredModel } from '../../machines/supervisor/types.ts';
+import type { Backend, TagEntry } from '../backend/backend.ts';
+import { classifyError } from '../policy/errors.ts';
+import { kvBytesPerToken } from '../policy/size-estimate.ts';
 import type { Clock } from '../time/clock.ts';
+import { clockSignal } from './clock-signal.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
+import type { HostHealth } from './host-health.ts';
 
 const GB = 1e9;
 
 /**
- * Compares each host's /api/ps with what the model actors believe: Ollama evicts and expires models behind
- * our back (keep_alive, its own scheduler, a restart), and someone else may load models we do not manage.
- * The supervisor fans the answer out to its model actors; a host that does not answer is marked unreachable
- * and its models keep their last known state until it answers again.
+ * Keeps the supervisor's picture of each host true:
+ * - /api/ps against the ledger: Ollama evicts and expires models behind our back (keep_alive, its own
+ *   scheduler, a restart), and other clients load models we do not manage;
+ * - discovery: /api/tags on every round, and /api/show for models not seen before, give each model's size,
+ *   family, capabilities and context length. The supervisor spawns an actor for every new model and marks
+ *   the ones a host lost as missing (a model pulled later appears without a restart).
+ * A host that does not answer is reported to the host breaker, never charged to its models.
  */
 export class Reconciler {
-  private readonly missingChecked = new Set<string>();
+  /** host → name → what /api/show said, so each model is shown once (again only if its size changed). */
+  private readonly shown = new Map<string, Map<string, { size: number; model: DiscoveredModel }>>();
 
   constructor(
     private readonly fleet: Fleet,
-    private readonly backends: ReadonlyMap<string, OllamaBackend>,
+    private readonly backends: ReadonlyMap<string, Backend>,
     private readonly clock: Clock,
     private readonly decisions: DecisionLog,
+    private readonly hostHealth: HostHealth,
     private readonly timeoutMs: number,
   ) {}
 
@@ -29,55 +39,83 @@ export class Reconciler {
   async reconcile(host: string): Promise<void> {
     const backend = this.backends.get(host)!;
     const sampledAt = this.clock.now();
-    const wasReachable = this.fleet.hosts()[host]?.reachable;
+    const bound = clockSignal(this.clock, this.timeoutMs);
     try {
-      const signal = AbortSignal.timeout(Math.max(1, this.timeoutMs));
-      const ps = await backend.ps(signal);
-      // /api/tags at the first look at a host, and again while any of its models is missing (it may have
-      // been pulled since).
-      const anyMissing = this.fleet
-        .ids()
-        .some((id) => id.startsWith(`${host}/`) && this.fleet.stateOf(id) === 'missing');
-      if (!this.missingChecked.has(host) || anyMissing) await this.markMissing(host, backend, signal);
+      const ps = await backend.ps(bound.signal);
+      const tags = await backend.tags(bound.signal);
+      await this.discover(host, backend, tags, bound.signal);
+      this.hostHealth.markUp(host);
       this.fleet.sendSupervisor({
         type: 'HOST_RECONCILED',
         host,
-        now: this.clock.now(),
         sampledAt,
         models: ps.map((m) => ({
           name: m.name,
+          sizeGb: m.size / GB,
           sizeVramGb: m.size_vram / GB,
           ...(Number.isFinite(Date.parse(m.expires_at)) && { expiresAt: Date.parse(m.expires_at) }),
         })),
       });
-      if (wasReachable === false) this.decisions.record('reconcile', `host ${host} answers again`, { host });
     } catch (err) {
-      const error =
-        err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      this.fleet.sendSupervisor({ type: 'HOST_UNREACHABLE', host, now: this.clock.now(), error });
-      if (wasReachable !== false)
-        this.decisions.record('reconcile', `host ${host} does not answer: ${error}`, { host });
+      const c = classifyError((err as { cause?: unknown }).cause ?? err, 'connect');
+      if (!this.hostHealth.isDown(host))
+        this.decisions.record('reconcile', `host ${host} does not answer: ${c.message}`, { host });
+      this.hostHealth.markDown(host, c.reason);
+    } finally {
+      bound.clear();
     }
   }
 
-  /** Models of the catalog the host does not have become `missing`; missing ones it has again come back. */
-  private async markMissing(host: string, backend: OllamaBackend, signal: AbortSignal) {
-    const present = new Set(await backend.tags(signal));
-    this.missingChecked.add(host);
+  /** Sends the host's catalog to the supervisor when it changed (new, gone or resized models). */
+  private async discover(host: string, backend: Backend, tags: TagEntry[], signal: AbortSignal) {
+    const seen = this.shown.get(host);
+    const known = seen ?? new Map<string, { size: number; model: DiscoveredModel }>();
+    let changed = seen === undefined || tags.length !== known.size;
+    const next = new Map<string, { size: number; model: DiscoveredModel }>();
+    for (const tag of tags) {
+      const seen = known.get(tag.name);
+      if (seen && seen.size === tag.size) {
+        next.set(tag.name, seen);
+        continue;
+      }
+      changed = true;
+      next.set(tag.name, { size: tag.size, model: await describe(backend, tag, signal) });
+    }
+    this.shown.set(host, next);
+    if (!changed) return;
+    const models = [...next.values()].map((v) => v.model);
+    this.fleet.sendSupervisor({ type: 'HOST_CATALOG', host, models });
+    const ours = new Set(models.map((m) => m.name));
     for (const id of this.fleet.ids()) {
       if (!id.startsWith(`${host}/`)) continue;
       const model = id.slice(host.length + 1);
-      const known = present.has(model) || present.has(`${model}:latest`);
-      if (!known) {
-        this.fleet.send(id, { type: 'MODEL_MISSING' });
+      if (!ours.has(model) && !ours.has(`${model}:latest`) && this.fleet.stateOf(id) !== 'missing')
         this.decisions.record(
           'reconcile',
           `${model} is not on ${host}: pull it with "ollama pull ${model}"`,
-          { host, model },
+          {
+            host,
+            model,
+          },
         );
-      } else if (this.fleet.stateOf(id) === 'missing') {
-        this.fleet.send(id, { type: 'MODEL_FOUND' });
-      }
     }
   }
+}
+
+/** One model as the host describes it; /api/show is optional (an older Ollama, a flaky host). */
+async function describe(backend: Backend, tag: TagEntry, signal: AbortSignal): Promise<DiscoveredModel> {
+  const model: DiscoveredModel = { name: tag.name, sizeBytes: tag.size };
+  if (tag.family) model.family = tag.family;
+  if (tag.parameterSize) model.parameterSize = tag.parameterSize;
+  if (tag.quantization) model.quantization = tag.quantization;
+  try {
+    const show = await backend.show(tag.name, signal);
+    if (show.capabilities) model.capabilities = show.capabilities;
+    if (show.contextLength !== undefined) model.contextLength = show.contextLength;
+    const kv = kvBytesPerToken(show.modelInfo);
+    if (kv !== undefined) model.kvBytesPerToken = kv;
+  } catch {
+    // Without /api/show the model is still usable; its size comes from /api/tags alone.
+  }
+  return model;
 }

@@ -1,11 +1,14 @@
+import { p50, p95 } from '../../machines/model/latency.ts';
+import { demandAt } from '../../machines/model/updates.ts';
 import type { Config } from '../config/schema.ts';
 import type { CircuitView, HostView, ModelView, StatusView } from '../manager/types.ts';
 import type { Decision } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 
 const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** Where each model sits in each chain, computed once: it never changes while the service runs. */
+/** Where each model sits in each chain (recomputed when the chains change, not per request). */
 export function chainPositions(config: Readonly<Config>): Map<string, ModelView['chains']> {
   const out = new Map<string, ModelView['chains']>();
   for (const [task, chain] of Object.entries(config.chains)) {
@@ -22,31 +25,47 @@ export function modelViews(
   config: Readonly<Config>,
   fleet: Fleet,
   chains: Map<string, ModelView['chains']>,
+  now: number,
 ): ModelView[] {
+  const sup = fleet.supervisor();
   return fleet.ids().map((id) => {
     const ctx = fleet.context(id)!;
-    const spec = config.models[ctx.model]!;
+    const view = fleet.view(id)!;
+    const slot = sup.hosts[ctx.host]?.ledger[ctx.model];
+    const spec = config.models[ctx.model];
     return {
       id,
       name: ctx.model,
       host: ctx.host,
       state: fleet.stateOf(id) ?? 'unknown',
-      size_gb: spec.size_gb,
+      size_gb: round2(view.need.value),
       load_time_s: Math.round(ctx.loadTimeMs) / 1000,
-      strengths: [...spec.strengths],
+      strengths: spec ? [...spec.strengths] : [],
       chains: chains.get(ctx.model) ?? [],
       in_flight: ctx.inFlight,
       latency_ewma_ms: ctx.latencyEwmaMs === null ? null : Math.round(ctx.latencyEwmaMs),
-      latency_p95_ms: p95(ctx.latencies),
-      last_used: iso(ctx.lastUsed),
+      latency_p50_ms: roundOrNull(p50(ctx.latencies)),
+      latency_p95_ms: roundOrNull(p95(ctx.latencies)),
+      // A model that answered has been used, whatever the order its figures arrived in.
+      last_used: iso(ctx.lastUsed ?? (ctx.latencies.length > 0 ? ctx.now : null)),
+      resident: slot?.status === 'loaded',
+      vram_gb: slot ? round2(slot.vramGb) : null,
+      estimates: {
+        vram_gb: { ...view.need, value: round2(view.need.value) },
+        load_s: {
+          value: Math.round(ctx.loadTimeMs) / 1000,
+          source: ctx.loadSamples > 0 ? 'measured' : spec ? 'config' : 'discovered',
+          samples: ctx.loadSamples,
+        },
+        tokens_per_s: { ...view.rate, value: Math.round(view.rate.value * 10) / 10 },
+      },
+      demand: round2(demandAt(ctx, now)),
     };
   });
 }
 
-function p95(values: readonly number[]): number | null {
-  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (xs.length === 0) return null;
-  return Math.round(xs[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)]!);
+function roundOrNull(n: number | null): number | null {
+  return n === null ? null : Math.round(n);
 }
 
 export function circuitViews(fleet: Fleet): CircuitView[] {
@@ -65,7 +84,7 @@ export function circuitViews(fleet: Fleet): CircuitView[] {
           : state === 'missing'
             ? 'missing'
             : 'closed',
-      available: fleet.view(id)?.acceptsTraffic ?? false,
+      available: (fleet.view(id)?.acceptsTraffic ?? false) && fleet.view(id)?.hostUp !== false,
       is_open: isOpen,
       failure_count: ctx.consecutiveFailures,
       times_opened: ctx.timesOpened,
@@ -74,19 +93,39 @@ export function circuitViews(fleet: Fleet): CircuitView[] {
   });
 }
 
+/** Each host from the supervisor's own context: its health and its ledger, exactly as planning sees them. */
 export function hostViews(fleet: Fleet, backend: 'real' | 'simulated'): HostView[] {
-  return Object.values(fleet.hosts()).map((h) => {
-    const ledger = fleet.ledger(h.name);
-    const entries = Object.entries(ledger.entries);
+  const sup = fleet.supervisor();
+  return Object.values(sup.hosts).map((h) => {
+    const slots = Object.entries(h.ledger);
+    const used =
+      slots.reduce((sum, [, s]) => sum + s.vramGb, 0) + h.foreign.reduce((sum, f) => sum + f.sizeVramGb, 0);
     return {
       name: h.name,
       url: h.url,
       backend,
-      reachable: h.reachable === true,
+      reachable: h.health.status === 'up',
+      health: {
+        status: h.health.status,
+        since: iso(h.health.since),
+        reason: h.health.reason,
+        outages: h.health.outages,
+        version: h.health.version,
+      },
       vram_budget_gb: h.budgetGb,
-      vram_used_gb: Math.round(entries.reduce((sum, [, e]) => sum + e.sizeVramGb, 0) * 100) / 100,
-      loaded: entries.filter(([, e]) => e.status === 'loaded').map(([name]) => name),
-      loading: entries.filter(([, e]) => e.status === 'loading').map(([name]) => name),
+      vram_used_gb: round2(used),
+      loaded: slots.filter(([, s]) => s.status === 'loaded').map(([m]) => m),
+      loading: slots.filter(([, s]) => s.status === 'loading').map(([m]) => m),
+      unloading: slots.filter(([, s]) => s.status === 'unloading').map(([m]) => m),
+      foreign: h.foreign.map((f) => ({ name: f.name, vram_gb: round2(f.sizeVramGb) })),
+      waiting: sup.wants
+        .filter((w) => w.id.startsWith(`${h.name}/`))
+        .map((w) => ({
+          model: w.id.slice(h.name.length + 1),
+          mode: w.mode,
+          urgency: w.urgency,
+          ...(w.requestId && { request_id: w.requestId }),
+        })),
     };
   });
 }
@@ -108,10 +147,11 @@ export function buildStatus(input: {
     backend: input.backend,
     started_at: new Date(input.startedAt).toISOString(),
     uptime_s: Math.round((input.now - input.startedAt) / 1000),
-    models: modelViews(input.config, input.fleet, input.chains),
+    models: modelViews(input.config, input.fleet, input.chains, input.now),
     circuits,
     hosts: hostViews(input.fleet, input.backend),
     recent_decisions: input.decisions,
+    last_error: input.fleet.lastError,
     ...(input.persistence && { persistence: input.persistence }),
     model_state: {
       // Keyed by model name as the seed's model_state.json is; by host/model once there are several hosts.

@@ -122,8 +122,17 @@ export function sampleStatus(): StatusView {
     chains: [{ task_type: 'general', position: 0, quality: 0.8 }],
     in_flight: s.in_flight ?? 0,
     latency_ewma_ms: s.latency ?? null,
+    latency_p50_ms: s.latency ?? null,
     latency_p95_ms: s.latency ? s.latency * 1.8 : null,
     last_used: s.latency ? new Date(now - 42_000).toISOString() : null,
+    resident: s.state === 'loaded' || s.state === 'degraded' || s.state === 'halfOpen',
+    vram_gb: s.state === 'unloaded' || s.state === 'missing' ? null : s.size_gb,
+    estimates: {
+      vram_gb: { value: s.size_gb, source: 'config', samples: 0 },
+      load_s: { value: s.size_gb * 1.7, source: 'config', samples: 0 },
+      tokens_per_s: { value: 50, source: 'config', samples: 0 },
+    },
+    demand: s.in_flight ?? 0,
   }));
   const circuits: CircuitView[] = models.map((m) => ({
     id: m.id,
@@ -152,6 +161,16 @@ export function sampleStatus(): StatusView {
         vram_used_gb: 11.3,
         loaded: ['llama3.2:3b', 'deepseek-coder:latest', 'llama3.2:8b'],
         loading: ['deepseek-r1:14b'],
+        unloading: [],
+        foreign: [],
+        waiting: [],
+        health: {
+          status: 'up',
+          since: new Date(now - 3_725_000).toISOString(),
+          reason: null,
+          outages: 0,
+          version: '0.12.0',
+        },
       },
       {
         name: 'gpu2',
@@ -162,8 +181,19 @@ export function sampleStatus(): StatusView {
         vram_used_gb: 0,
         loaded: [],
         loading: [],
+        unloading: [],
+        foreign: [],
+        waiting: [],
+        health: {
+          status: 'down',
+          since: new Date(now - 60_000).toISOString(),
+          reason: 'connection_refused',
+          outages: 1,
+          version: null,
+        },
       },
     ],
+    last_error: null,
     recent_decisions: [
       {
         at: new Date(now - 3_000).toISOString(),

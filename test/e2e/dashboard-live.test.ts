@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
-import { type Service, startService } from '../../src/runtime/service.ts';
+import { type Service, startService } from '../../src/service.ts';
 import { hasChromium, launchChromium } from '../support/chromium.ts';
 import { SMALL_CATALOG } from './harness.ts';
 

@@ -4,6 +4,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { createManager, type ManagerOptions, type RunningManager } from '../../src/runtime/manager.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
+import { type Clock, systemClock } from '../../src/time/clock.ts';
 
 type Patch = Parameters<typeof scaledConfig>[1];
 
@@ -89,4 +90,30 @@ export async function eventually(
 
 export function stateOf(manager: RunningManager, model: string): string | undefined {
   return manager.status().models.find((m) => m.name === model)?.state;
+}
+
+/** Ollama unloads a model on its own (keep_alive 0 from another client); the next reconciliation sees it. */
+export async function unloadBehindOurBack(stack: Stack, model: string): Promise<void> {
+  const res = await fetch(`${stack.sim.url}/api/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, prompt: '', keep_alive: 0, stream: false }),
+  });
+  if (!res.ok) throw new Error(`unload of ${model} failed: ${res.status} ${await res.text()}`);
+  for (const host of stack.config.hosts) await stack.manager.reconciler.reconcile(host.name);
+}
+
+/**
+ * The system clock shifted so that "now" falls 20 minutes into an hour: hour-of-day demand (which looks a
+ * quarter of an hour ahead) then reads the hour the test's own requests were counted in, whatever the
+ * time the suite happens to run at.
+ */
+export function midHourClock(): Clock {
+  const hour = 3_600_000;
+  const offset = 20 * 60_000 - (Date.now() % hour);
+  return {
+    now: () => Date.now() + offset,
+    setTimeout: systemClock.setTimeout,
+    clearTimeout: systemClock.clearTimeout,
+  };
 }

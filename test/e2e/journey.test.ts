@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RmmError } from '../../src/manager/errors.ts';
-import { eventually, SMALL_CATALOG, type Stack, startStack, stateOf } from './harness.ts';
+import {
+  eventually,
+  midHourClock,
+  SMALL_CATALOG,
+  type Stack,
+  startStack,
+  stateOf,
+  unloadBehindOurBack,
+} from './harness.ts';
 
 // 0.05: a 60 s recovery takes 3 s, the 5 s interactive deadline is 250 ms, the 30 s background one 1.5 s.
 const SCALE = 0.05;
@@ -140,7 +148,7 @@ describe('request journey against the simulator', () => {
     );
     await eventually(() => stateOf(manager, 'delta') === 'loaded', 10_000, 'delta to load');
 
-    await manager.loader.unload(manager.fleet.ids().find((id) => id.endsWith('/delta'))!, 'test');
+    await unloadBehindOurBack(stack, 'delta');
     const batch = await manager.complete({
       kind: 'generate',
       prompt: 'design it',
@@ -176,11 +184,16 @@ describe('late answers and predictive preloading', () => {
     });
     expect(r.model_used).toBe('delta');
     expect(r.latency_ms).toBeGreaterThan(config.deadlines.interactive_s * 1000);
-    expect(r.selection_reason).toMatch(/best late option/);
+    expect(r.selection_reason).toMatch(/after the interactive deadline/);
+    expect(r.late_ms).toBeGreaterThan(0);
   });
 
   it('preloads the model the hour is asking for, without displacing the warm set', async () => {
-    stack = await startStack(SCALE, { ...SMALL_CATALOG, preload: { predictive: true, interval_s: 3600 } });
+    stack = await startStack(
+      SCALE,
+      { ...SMALL_CATALOG, preload: { predictive: true, interval_s: 3600 } },
+      { clock: midHourClock() },
+    );
     const { manager } = stack;
     for (let i = 0; i < 24; i++) {
       await manager.complete({
@@ -192,7 +205,8 @@ describe('late answers and predictive preloading', () => {
     }
     const delta = manager.fleet.ids().find((id) => id.endsWith('/delta'))!;
     await eventually(() => stateOf(manager, 'delta') === 'loaded', 5000, 'background load of delta');
-    await manager.loader.unload(delta, 'test');
+    await unloadBehindOurBack(stack, 'delta');
+    expect(manager.fleet.view(delta)?.resident).toBe(false);
     const suggestions = await manager.predictivePreload();
     expect(suggestions.map((s) => s.model)).toContain('delta');
     expect(suggestions.find((s) => s.model === 'delta')!.reason).toMatch(/complex/);

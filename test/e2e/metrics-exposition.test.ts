@@ -4,7 +4,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
-import { startService } from '../../src/runtime/service.ts';
+import { startService } from '../../src/service.ts';
 import { SMALL_CATALOG } from './harness.ts';
 
 const SAMPLE =

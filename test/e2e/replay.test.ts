@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { decodeEnvelope, encodeEnvelope, stringifyPayload } from '../../src/persistence/index.ts';
 import { replay } from '../../src/replay/replay.ts';
-import type { PersistedState } from '../../src/runtime/persistence.ts';
+import { type PersistedState, SCHEMA_VERSION } from '../../src/runtime/persistence.ts';
 import { SMALL_CATALOG, startStack } from './harness.ts';
 
 /** A chaos run with several fault kinds, journaled into a fresh state folder. */
@@ -56,7 +56,7 @@ describe('rmm replay', () => {
 
       // Tamper with the saved snapshot (validly re-sealed): verify must now find the divergence.
       const file = join(dir, 'state.json');
-      const decoded = decodeEnvelope(readFileSync(file, 'utf8'), 1);
+      const decoded = decodeEnvelope(readFileSync(file, 'utf8'), SCHEMA_VERSION);
       if (!decoded.ok) throw new Error('state.json unreadable');
       const payload = decoded.envelope.payload as PersistedState & {
         supervisor: { children: Record<string, { snapshot: { context: { timesOpened: number } } }> };
@@ -65,7 +65,7 @@ describe('rmm replay', () => {
       writeFileSync(
         file,
         encodeEnvelope(stringifyPayload(payload), {
-          schemaVersion: 1,
+          schemaVersion: SCHEMA_VERSION,
           savedAt: decoded.envelope.saved_at,
           ...(decoded.envelope.journal_checkpoint && {
             journalCheckpoint: decoded.envelope.journal_checkpoint,

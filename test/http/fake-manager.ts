@@ -175,6 +175,7 @@ export function createFakeManager(
         model_name: name,
         host: config.hosts[0]!.name,
         healthy: !fake.openCircuits.has(name),
+        tested: true,
         state: loaded.has(name) ? 'loaded' : 'unloaded',
         cached: !force,
         checked_at: new Date().toISOString(),
@@ -208,6 +209,10 @@ export function createFakeManager(
         vram_used_gb: [...loaded].reduce((sum, m) => sum + (config.models[m]?.size_gb ?? 0), 0),
         loaded: [...loaded],
         loading: [],
+        unloading: [],
+        foreign: [],
+        waiting: [],
+        health: { status: 'up', since: startedAt.toISOString(), reason: null, outages: 0, version: '0.12.0' },
       }));
       return {
         backend: 'simulated',
@@ -217,6 +222,7 @@ export function createFakeManager(
         circuits,
         hosts,
         recent_decisions: [],
+        last_error: null,
         model_state: {
           circuits: Object.fromEntries(
             circuits.map((c) => [c.model, { is_open: c.is_open, failure_count: c.failure_count }]),
@@ -245,8 +251,17 @@ export function createFakeManager(
           ),
           in_flight: 0,
           latency_ewma_ms: null,
+          latency_p50_ms: null,
           latency_p95_ms: null,
           last_used: null,
+          resident: loaded.has(name),
+          vram_gb: loaded.has(name) ? spec.size_gb : null,
+          estimates: {
+            vram_gb: { value: spec.size_gb, source: 'config', samples: 0 },
+            load_s: { value: spec.load_time_s, source: 'config', samples: 0 },
+            tokens_per_s: { value: spec.tokens_per_s, source: 'config', samples: 0 },
+          },
+          demand: 0,
         };
       });
     },

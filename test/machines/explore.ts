@@ -28,6 +28,7 @@ export function stateKey(s: { value: unknown; context: ModelContext }): string {
   return JSON.stringify([
     s.value,
     Math.min(c.inFlight, 2),
+    Math.min(c.probing, 1),
     c.trialsLeft,
     c.trialsInFlight,
     streak,
@@ -36,9 +37,13 @@ export function stateKey(s: { value: unknown; context: ModelContext }): string {
   ]);
 }
 
-/** At most two requests in flight, so the key space stays finite. */
+/** At most two requests and one probe in flight, so the key space stays finite. */
 export function exploreEvents(s: { context: ModelContext }): LabelledEvent[] {
-  return labelledEventsFor(s.context).filter((l) => !(l.label === 'start' && s.context.inFlight >= 2));
+  return labelledEventsFor(s.context).filter(
+    (l) =>
+      !(l.label === 'start' && s.context.inFlight >= 2) &&
+      !(l.label === 'probe-start' && s.context.probing >= 1),
+  );
 }
 
 /** The label each explored event object was generated under (paths hold the same objects). */

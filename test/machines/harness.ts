@@ -34,6 +34,7 @@ export function makeInput(
     sizeGb: 2,
     loadTimeMs: 500,
     loadTimeoutMs: 5_000,
+    demandHalfLifeMs: 600_000,
     now: 1_000_000,
     ...patch,
     circuit: { ...SMALL_CIRCUIT, ...circuit },
@@ -106,6 +107,7 @@ export function labelledEventsFor(c: ModelContext, slowMs = c.circuit.slowCallMs
     ['tags-found', { type: 'MODEL_FOUND', now }],
     ['restored', { type: 'RESTORED', now }],
     ['start', { type: 'REQUEST_STARTED', now }],
+    ['probe-start', { type: 'PROBE_STARTED', now }],
   ];
   if (c.loadedAt !== null)
     ev.push(['ps-gone-stale', { type: 'RECONCILED', now, loaded: false, sampledAt: c.loadedAt - 1 }]);
@@ -137,6 +139,7 @@ export function brokenInvariant(value: string, c: ModelContext): string | null {
   const w = c.window;
   const codes = w.slots.filter((x) => x !== 0);
   if (c.inFlight < 0) return 'inFlight < 0';
+  if (c.probing < 0) return 'probing < 0';
   if (c.trialsInFlight < 0 || c.trialsLeft < 0) return 'negative trials';
   if (c.trialsLeft + c.trialsInFlight > c.circuit.halfOpenMaxCalls)
     return 'more trials than half_open_max_calls';

@@ -63,7 +63,7 @@ describe('circuit configuration', () => {
     expect(circuitConfigFrom(seed)).toEqual({
       failureThreshold: 5,
       recoveryTimeoutMs: 60_000,
-      recoveryTimeoutMaxMs: 600_000,
+      recoveryTimeoutMaxMs: 300_000,
       recoveryMultiplier: 2,
       halfOpenMaxCalls: 1,
       windowSize: 20,
@@ -263,25 +263,26 @@ describe('half-open and recovery', () => {
       expect(a.getSnapshot().value).toBe('open');
       expect(a.getSnapshot().context.openReason).toBe('trial_failed');
     }
-    expect(spans).toEqual([60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
+    expect(spans).toEqual([60_000, 120_000, 240_000, 300_000, 300_000, 300_000]);
     expect(a.getSnapshot().context.timesOpened).toBe(7);
   });
 
-  it('forgets the growth after a closed stretch as long as the cap, not before', () => {
+  it('a success resets the grown open time: the next opening starts from the base again', () => {
     const clock = new ManualClock(T0);
     const a = openedAt(clock);
+    // A failed trial grows the open time...
     advanceTo(clock, a.getSnapshot().context.openUntil);
-    feed(a, ok());
-    expect(a.getSnapshot().value).toBe('loaded');
-    feed(a, bad(), 5);
+    feed(a, bad());
     let c = a.getSnapshot().context;
     expect((c.openUntil ?? 0) - (c.openedAt ?? 0)).toBe(120_000);
+    // ...a successful one closes the circuit and forgets the growth at once.
     advanceTo(clock, c.openUntil);
     feed(a, ok());
-    // Healthy for the whole cap (600 s): the next opening starts from the base again.
-    a.send({ type: 'PROBE_SUCCEEDED', now: a.getSnapshot().context.now + 600_000, latencyMs: 100 });
+    expect(a.getSnapshot().value).toBe('loaded');
+    expect(a.getSnapshot().context.openStreak).toBe(0);
     feed(a, bad(), 5);
     c = a.getSnapshot().context;
+    expect(a.getSnapshot().value).toBe('open');
     expect((c.openUntil ?? 0) - (c.openedAt ?? 0)).toBe(60_000);
   });
 
@@ -443,13 +444,42 @@ describe('loading', () => {
     expect(a.getSnapshot().value).toBe('open');
   });
 
-  it('a request for an unloaded model starts an implicit load', () => {
+  it('a request waiting for an unloaded model does not load it (the supervisor decides loads)', () => {
     const a = seedActor();
     a.send({ type: 'REQUEST_STARTED', now: T0 + 1 });
-    expect(a.getSnapshot().value).toBe('loading');
+    expect(a.getSnapshot().value).toBe('unloaded');
+    expect(a.getSnapshot().context.inFlight).toBe(1);
+    // Ollama loaded it for the request anyway (it was sent to a model evicted behind our back).
     a.send({ type: 'REQUEST_SUCCEEDED', now: T0 + 2, latencyMs: 40_000 });
     expect(a.getSnapshot().value).toBe('loaded');
     expect(a.getSnapshot().context.resident).toBe(true);
+  });
+
+  it('a probe keeps the model busy until its outcome, without counting as use or demand', () => {
+    const a = loadedSeedActor();
+    const before = a.getSnapshot().context;
+    a.send({ type: 'PROBE_STARTED', now: T0 + 50_000 });
+    expect(a.getSnapshot().context.probing).toBe(1);
+    expect(a.getSnapshot().context.lastUsed).toBe(before.lastUsed);
+    expect(a.getSnapshot().context.demand).toBe(before.demand);
+    a.send({ type: 'PROBE_SUCCEEDED', now: T0 + 50_010, latencyMs: 10 });
+    expect(a.getSnapshot().context.probing).toBe(0);
+    a.send({ type: 'PROBE_SUCCEEDED', now: T0 + 50_020, latencyMs: 10 });
+    expect(a.getSnapshot().context.probing).toBe(0);
+  });
+
+  it('learns its size, load time and generation rate, counting samples', () => {
+    const a = seedActor();
+    a.send({ type: 'LOAD_REQUESTED', now: T0 + 1 });
+    a.send({ type: 'LOAD_SUCCEEDED', now: T0 + 30_001, durationMs: 30_000, sizeGb: 19.2, sizeVramGb: 16 });
+    a.send({ type: 'REQUEST_STARTED', now: T0 + 30_002 });
+    a.send({ type: 'REQUEST_SUCCEEDED', now: T0 + 31_002, latencyMs: 1000, evalCount: 50, evalMs: 500 });
+    const c = a.getSnapshot().context;
+    expect(c).toMatchObject({ measuredSizeGb: 19.2, sizeSamples: 1, loadSamples: 1, tokensPerS: 100 });
+    expect(c.tokenSamples).toBe(1);
+    // Decayed demand: one request, as of its start.
+    expect(c.demand).toBe(1);
+    expect(c.demandAt).toBe(T0 + 30_002);
   });
 
   it('after a restart, a load in progress is forgotten along with everything in flight', () => {
@@ -510,7 +540,6 @@ describe('statistics and views', () => {
       inFlight: 1,
       acceptsRequests: true,
       sizeGb: 20,
-      sizeVramGb: 16,
     });
     expect(v.lastUsed).toBe(now);
   });

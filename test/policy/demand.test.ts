@@ -21,7 +21,10 @@ import {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const config = defaultConfig();
-const predictive = { preload: { predictive: true, interval_s: 60 }, chains: config.chains };
+const predictive = {
+  preload: { predictive: true, interval_s: 60, demand_half_life_s: 600 },
+  chains: config.chains,
+};
 
 describe('decayed demand', () => {
   it('halves every half-life and adds one per request', () => {
@@ -152,7 +155,7 @@ describe('predictPreloads', () => {
     expect(
       predictPreloads(s, 7 * DAY + 8 * HOUR + 50 * 60_000, {
         ...predictive,
-        preload: { predictive: false, interval_s: 60 },
+        preload: { predictive: false, interval_s: 60, demand_half_life_s: 600 },
       }),
     ).toEqual([]);
   });

@@ -9,6 +9,7 @@ import {
   expectedMs,
   generationMs,
   queueWaitMs,
+  takesTraffic,
   timeToLoadedMs,
 } from '../../src/policy/estimate.ts';
 import { LOADED_BONUS, type SelectionInput, selectModels } from '../../src/policy/select.ts';
@@ -440,21 +441,31 @@ describe('selectModels: properties', () => {
         loadMs: fc.integer({ min: 0, max: 60_000 }),
         loadingFor: fc.integer({ min: 0, max: 60_000 }),
         fitsNow: fc.boolean(),
+        fitsIfWarmYields: fc.boolean(),
+        trialsLeft: fc.nat(1),
+        openFor: fc.integer({ min: -5_000, max: 60_000 }),
+        hostUp: fc.boolean(),
       })
-      .map(
-        (r): CandidateState => ({
+      .map((r): CandidateState => {
+        const openUntil = r.state === 'open' ? NOW + r.openFor : null;
+        const trialsLeft = r.state === 'halfOpen' ? r.trialsLeft : 0;
+        return {
           ...fleet({}, host).find((c) => c.model === model)!,
           state: r.state,
-          // As the runtime maps it: never for open or missing.
-          acceptsTraffic: r.acceptsTraffic && r.state !== 'open' && r.state !== 'missing',
+          // As the runtime maps it: the one definition, at the time of the view.
+          acceptsTraffic: takesTraffic(r.state, openUntil, trialsLeft, NOW),
+          trialsLeft,
+          openUntil,
+          hostUp: r.hostUp || r.acceptsTraffic,
           inFlight: r.inFlight,
           parallelSlots: r.parallelSlots,
           latencyEwmaMs: r.latency,
           loadMs: r.loadMs,
           loadingStartedAt: r.state === 'loading' ? NOW - r.loadingFor : null,
           fitsNow: r.fitsNow,
-        }),
-      );
+          fitsIfWarmYields: r.fitsNow || r.fitsIfWarmYields,
+        };
+      });
   const worldArb = fc
     .record({
       hosts: fc.constantFrom(['h1'], ['h1', 'h2']),
@@ -482,15 +493,17 @@ describe('selectModels: properties', () => {
       ),
     );
 
-  it('the plan never contains an open, missing or closed-to-traffic candidate', () => {
+  it('the plan never contains a candidate that takes no traffic now, or whose host is down', () => {
     fc.assert(
       fc.property(worldArb, (inp) => {
         const plan = selectModels(inp);
         for (const a of plan.attempts) {
           const c = inp.candidates.find((x) => x.id === a.id)!;
-          expect(c.acceptsTraffic).toBe(true);
-          expect(c.state).not.toBe('open');
+          expect(takesTraffic(c.state, c.openUntil, c.trialsLeft ?? 0, inp.now)).toBe(true);
+          expect(c.hostUp).not.toBe(false);
           expect(c.state).not.toBe('missing');
+          // An open circuit only once its open time is over: that request is its half-open trial.
+          if (c.state === 'open') expect(c.openUntil).toBeLessThanOrEqual(inp.now);
         }
         for (const b of plan.loadInBackground) {
           const c = inp.candidates.find((x) => x.id === b.id)!;
@@ -509,7 +522,9 @@ describe('selectModels: properties', () => {
           expect(feasibleNamed).toBe(false);
           return;
         }
-        const open = inp.candidates.filter((c) => c.model === inp.namedModel && c.acceptsTraffic);
+        const open = inp.candidates.filter(
+          (c) => c.model === inp.namedModel && c.acceptsTraffic && c.hostUp !== false,
+        );
         const inTime = open.some(
           (c) =>
             expectedMs(c, NOW, inp.expectedOutputTokens, inp.partialOffloadSlowdown) <= inp.deadlineMs &&
@@ -517,7 +532,8 @@ describe('selectModels: properties', () => {
               c.state === 'degraded' ||
               c.state === 'halfOpen' ||
               c.state === 'loading' ||
-              c.fitsNow),
+              c.fitsNow ||
+              (inp.urgency !== 'interactive' && c.fitsIfWarmYields === true)),
         );
         if (inTime || (inp.waitForNamedModel && open.length > 0)) {
           expect(plan.attempts[0]!.model).toBe(inp.namedModel);

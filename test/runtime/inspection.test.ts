@@ -152,7 +152,15 @@ describe('inspection log (JSONL)', () => {
     const inspection = createInspection({ logFile: file, logger: quiet })!;
     const model = makeInput();
     const actor = createActor(supervisorMachine, {
-      input: { hosts: [], models: [model], pinned: [], now: 1 },
+      input: {
+        hosts: [],
+        models: [model],
+        pinned: [],
+        now: 1,
+        evictionPolicy: 'value',
+        loadTimeoutMs: 5000,
+        modelDefaults: { circuit: model.circuit, loadTimeoutMs: 5000, demandHalfLifeMs: 600_000 },
+      },
       inspect: inspection.inspect,
     });
     actor.start();
@@ -161,7 +169,7 @@ describe('inspection log (JSONL)', () => {
     const logged = readLog(file);
     // Spawned actors go by their own id (the fleet's `host/model`), the root by its machine id.
     expect(logged.filter((e) => e.type === '@xstate.actor').map((e) => (e as { name: string }).name)).toEqual(
-      ['supervisor', model.id],
+      ['supervisor', model.id, 'loader'],
     );
     const snap = logged.find(
       (e) => e.type === '@xstate.snapshot' && (e.snapshot as { value?: unknown }).value === 'supervising',

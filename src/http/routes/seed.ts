@@ -128,7 +128,10 @@ export function registerSeedRoutes(root: FastifyInstance, deps: AppDeps): void {
         responses: { 200: { description: 'what was loaded or evicted', schema: PreloadResponse } },
       },
     },
-    async (request) => manager.preloadModel(concreteModel(manager, request.body.model_name, 'rmm')),
+    async (request) =>
+      manager.preloadModel(concreteModel(manager, request.body.model_name, 'rmm'), {
+        force: request.body.force === true,
+      }),
   );
 }
 

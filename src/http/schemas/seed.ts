@@ -45,7 +45,14 @@ export const HealthBody = Type.Object(
 );
 
 export const PreloadBody = Type.Object(
-  { model_name: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    model_name: Type.String({ minLength: 1, maxLength: 200 }),
+    force: Type.Optional(
+      Type.Boolean({
+        description: 'may evict the warm set to make room (refused otherwise, naming what it would evict)',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -99,8 +106,8 @@ export const StatusResponse = Type.Object({
 
 export const ModelsResponse = Type.Object({ models: Type.Array(OpenObject('one model on one host')) });
 export const HealthResponse = OpenObject(
-  'model_name, host, healthy, state, cached, checked_at, latency_ms, detail',
+  'model_name, host, healthy, tested, state, cached, checked_at, latency_ms, detail',
 );
 export const PreloadResponse = OpenObject(
-  'model_name, host, status (loaded|loading|already_loaded), evicted, reason',
+  'model_name, host, status (loaded|loading|already_loaded|refused), evicted, would_evict (when refused), reason',
 );

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { DEFAULT_OLLAMA_URL } from '../config/defaults.ts';
-import { validateConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { buildApp } from '../http/app.ts';
-import { registerDashboard } from '../http/dashboard/index.ts';
-import type { Manager } from '../manager/types.ts';
-import { createMetrics } from '../observability/metrics.ts';
-import { startSimulator } from '../simulator/index.ts';
-import { createInspection } from './inspection.ts';
-import { createManager } from './manager.ts';
+import { DEFAULT_OLLAMA_URL } from './config/defaults.ts';
+import { validateConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { buildApp } from './http/app.ts';
+import { registerDashboard } from './http/dashboard/index.ts';
+import type { Manager } from './manager/types.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createInspection } from './runtime/inspection.ts';
+import { createManager } from './runtime/manager.ts';
+import { startSimulator } from './simulator/index.ts';
 
 export interface Service {
   url: string;

@@ -1,0 +1,71 @@
+import type { Config, TaskType } from '../config/schema.ts';
+import { RmmError } from '../manager/errors.ts';
+import type { Classification, CompletionRequest } from '../manager/types.ts';
+import { classifyTask } from './classify.ts';
+import { taskFromAlias } from './task-aliases.ts';
+
+/** What a request asks for, resolved once: its task type (and why), and the model it names, if any. */
+export interface RequestTarget {
+  classification: Classification;
+  taskType: TaskType;
+  /** A concrete model the caller named: tried first, then its task's chain. */
+  namedModel?: string;
+}
+
+/**
+ * Resolves `model` (`auto`, `auto:<task or alias>`, or a concrete name) and `taskType` into the chain to
+ * use. The text is classified only when nothing else says what the task is: a named model brings its own
+ * chain (the first chain that holds it), so a request that names a model costs no classification.
+ */
+export function resolveTarget(config: Readonly<Config>, request: CompletionRequest): RequestTarget {
+  const model = request.model;
+  const named = model !== undefined && model !== 'auto' && !model.startsWith('auto:') ? model : undefined;
+  if (request.taskType) return given(request.taskType, named);
+  if (model?.startsWith('auto:')) {
+    const alias = model.slice(5);
+    const task = (taskFromAlias(alias) ?? alias) as TaskType;
+    if (config.chains[task]) return given(task);
+    throw new RmmError(
+      'RMM_UNKNOWN_MODEL',
+      `"${model}" names no task type; use auto or auto:<${Object.keys(config.chains).join('|')}>`,
+    );
+  }
+  if (named !== undefined) {
+    const home = homeChain(config, named);
+    return {
+      classification: { task_type: home, confidence: 1, matched: [], source: 'model' },
+      taskType: home,
+      namedModel: named,
+    };
+  }
+  const text = request.prompt ?? lastUserText(request) ?? '';
+  const found = classifyTask(text);
+  return {
+    classification: { ...found, source: found.confidence > 0 ? 'classified' : 'default' },
+    taskType: found.task_type,
+  };
+}
+
+function given(task: TaskType, named?: string): RequestTarget {
+  return {
+    classification: { task_type: task, confidence: 1, matched: [], source: 'given' },
+    taskType: task,
+    ...(named !== undefined && { namedModel: named }),
+  };
+}
+
+/** The first chain that lists the model, else `general`. */
+export function homeChain(config: Readonly<Config>, model: string): TaskType {
+  for (const [task, chain] of Object.entries(config.chains)) {
+    if (chain.some((e) => e.model === model)) return task as TaskType;
+  }
+  return 'general';
+}
+
+function lastUserText(request: CompletionRequest): string | undefined {
+  const messages = request.messages;
+  if (!messages) return undefined;
+  for (let i = messages.length - 1; i >= 0; i--)
+    if (messages[i]!.role === 'user') return messages[i]!.content;
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import type { Classification } from '../policy/errors.ts';
+import type { PlannedAttempt } from '../policy/select.ts';
+import type { Clock } from '../time/clock.ts';
+import { clockSignal } from './clock-signal.ts';
+import type { JourneyDeps } from './journey-deps.ts';
+
+/** Failures that may be the host's rather than the model's: nothing answered, or the connection broke. */
+const HOST_LEVEL = new Set([
+  'connection_refused',
+  'connection_reset',
+  'host_unreachable',
+  'network',
+  'timeout',
+]);
+
+export function hostLevel(info: Classification): boolean {
+  return HOST_LEVEL.has(info.reason);
+}
+
+/**
+ * A 404 "model not found" makes a model `missing` only if its host no longer lists it either: a host that
+ * lists the model but answers 404 for it is failing, and flipping the model between missing and found at
+ * every reconciliation would hide that.
+ */
+export async function confirmMissing(deps: JourneyDeps, attempt: PlannedAttempt): Promise<boolean> {
+  const backend = deps.backends.get(attempt.host);
+  if (!backend) return true;
+  const bound = clockSignal(deps.clock, deps.config.host_health.probe_timeout_s * 1000);
+  try {
+    const tags = await backend.tags(bound.signal);
+    return !tags.some((t) => t.name === attempt.model || t.name === `${attempt.model}:latest`);
+  } catch {
+    // The host cannot say: believe the 404.
+    return true;
+  } finally {
+    bound.clear();
+  }
+}
+
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0) return resolve();
+    const done = () => {
+      clock.clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = clock.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,301 @@
+import { AttemptError } from '../backend/attempt-error.ts';
+import { RmmError } from '../manager/errors.ts';
+import type { AttemptDetail, CompletionRequest, UpstreamChunk } from '../manager/types.ts';
+import { backoffDelay } from '../policy/backoff.ts';
+import { classifyError, type Classification as ErrorInfo } from '../policy/errors.ts';
+import { attemptTimeoutMs, loadWaitUntil, retryVerdict } from '../policy/retry-rules.ts';
+import type { PlannedAttempt } from '../policy/select.ts';
+import { confirmMissing, hostLevel, sleep } from './attempt-helpers.ts';
+import { clockSignal } from './clock-signal.ts';
+import type { JourneyDeps } from './journey-deps.ts';
+import { acquireSlot, SlotTimeoutError } from './slots.ts';
+
+export interface AttemptContext {
+  requestId: string;
+  /** The answer must have started by this time. */
+  deadline: number;
+  othersLeft: boolean;
+  details: AttemptDetail[];
+  /** Set once a streamed chunk reached the client: no failover after that. */
+  state: { committed: boolean };
+}
+
+export type Outcome =
+  | { kind: 'answer'; text: string; final: UpstreamChunk }
+  | { kind: 'next' }
+  | { kind: 'stop'; error: RmmError };
+
+/**
+ * One candidate of a request, with its retries: wait for it to be loaded if it is not (a want the
+ * supervisor plans), take a slot, ask it, and judge the outcome. Returns an answer, "move on", or "stop the
+ * journey". Every try, a failed load included, is one entry in `details`.
+ */
+export async function tryModel(
+  deps: JourneyDeps,
+  request: CompletionRequest,
+  attempt: PlannedAttempt,
+  ctx: AttemptContext,
+): Promise<Outcome> {
+  const { clock, fleet } = deps;
+  const { requestId } = ctx;
+  const backend = deps.backends.get(attempt.host)!;
+  const urgency = request.urgency ?? 'interactive';
+  for (let retry = 0; ; retry++) {
+    const attemptStart = clock.now();
+    const base = () => ({
+      model: attempt.model,
+      host: attempt.host,
+      latency_ms: clock.now() - attemptStart,
+      retry,
+    });
+    // Started before any wait for a load or a slot: the model counts as busy from now on, so it is never
+    // chosen as an eviction victim while this request waits for it, and queue estimates see the request.
+    fleet.send(attempt.id, { type: 'REQUEST_STARTED' }, requestId);
+    if (!fleet.view(attempt.id)?.resident) {
+      const until = loadWaitUntil(clock.now(), ctx.deadline, ctx.othersLeft, attempt.expectedMs);
+      const loaded = await waitForLoad(deps, attempt.id, until, urgency, requestId, request.signal);
+      if (loaded.ok !== true) {
+        // The load's own outcome is the supervisor's; this request just stops waiting for it.
+        ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
+        ctx.details.push({ ...base(), outcome: loaded.failed ? 'failure' : 'skipped', error: loaded.why });
+        if (request.signal?.aborted) return cancelled(requestId);
+        return { kind: 'next' };
+      }
+    }
+    const remaining = ctx.deadline - clock.now();
+    const timeoutMs = attemptTimeoutMs(remaining, ctx.othersLeft, attempt.expectedMs);
+    let release: () => void;
+    try {
+      release = await acquireSlot(deps.limiters.get(attempt.id), clock, timeoutMs, request.signal);
+    } catch (err) {
+      ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
+      if (request.signal?.aborted) return cancelled(requestId);
+      // Busy is not broken: leave the circuit alone and let the next candidate answer.
+      const why = err instanceof SlotTimeoutError ? err.message : String(err);
+      ctx.details.push({ ...base(), outcome: 'skipped', error: `busy: ${why}` });
+      return { kind: 'next' };
+    }
+    try {
+      const result = await backend.infer({
+        kind: request.kind,
+        model: attempt.model,
+        ...(request.prompt !== undefined && { prompt: request.prompt }),
+        ...(request.messages && { messages: request.messages }),
+        ...(request.system !== undefined && { system: request.system }),
+        ...(request.options && { options: request.options }),
+        ...(request.format !== undefined && { format: request.format }),
+        ...(request.signal && { signal: request.signal }),
+        timeoutMs: Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs)),
+        idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
+        ...(request.onChunk && {
+          onChunk: (chunk: UpstreamChunk) => {
+            ctx.state.committed = true;
+            request.onChunk!(chunk);
+          },
+        }),
+      });
+      const f = result.final;
+      ended(
+        deps,
+        attempt.id,
+        {
+          type: 'REQUEST_SUCCEEDED',
+          latencyMs: clock.now() - attemptStart,
+          ...(f.eval_count !== undefined &&
+            f.eval_duration !== undefined && { evalCount: f.eval_count, evalMs: f.eval_duration / 1e6 }),
+        },
+        requestId,
+      );
+      deps.observer?.attempt(attempt.model, 'success');
+      ctx.details.push({ ...base(), outcome: 'success' });
+      return { kind: 'answer', text: result.text, final: result.final };
+    } catch (err) {
+      const outcome = await judge(deps, request, attempt, ctx, err, attemptStart, retry);
+      if (outcome !== 'retry') return outcome;
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Reports an outcome, and tells the supervisor when the model went idle while loads wait for room. */
+function ended(
+  deps: JourneyDeps,
+  id: string,
+  event: Parameters<JourneyDeps['fleet']['send']>[1],
+  requestId: string,
+) {
+  deps.fleet.send(id, event, requestId);
+  const view = deps.fleet.view(id);
+  if (view && view.inFlight === 0 && deps.fleet.supervisor().wants.length > 0)
+    deps.fleet.sendSupervisor({ type: 'ROOM_CHANGED', host: view.host });
+}
+
+function cancelled(requestId: string): Outcome {
+  return {
+    kind: 'stop',
+    error: new RmmError('RMM_CANCELLED', 'the client went away before an answer', { request_id: requestId }),
+  };
+}
+
+/** Classifies a failed try, reports it to the model (or the host), and says what comes next. */
+async function judge(
+  deps: JourneyDeps,
+  request: CompletionRequest,
+  attempt: PlannedAttempt,
+  ctx: AttemptContext,
+  err: unknown,
+  attemptStart: number,
+  retry: number,
+): Promise<Outcome | 'retry'> {
+  const { clock } = deps;
+  const { requestId } = ctx;
+  const detail = { model: attempt.model, host: attempt.host, latency_ms: clock.now() - attemptStart, retry };
+  let info = describe(err, request.signal);
+  if (info.class === 'CANCELLED') {
+    ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
+    ctx.details.push({ ...detail, outcome: 'cancelled', error_class: 'CANCELLED', error: info.message });
+    deps.observer?.attempt(attempt.model, 'cancelled');
+    return cancelled(requestId);
+  }
+  // Refused, reset or silent: ask the host before blaming the model.
+  if (hostLevel(info) && (await deps.hostHealth.verdict(attempt.host)) === 'down') {
+    info = { ...info, reason: 'host_down', countsAgainstCircuit: false };
+  } else if (info.missing && !(await confirmMissing(deps, attempt))) {
+    // A 404 for a model its host still lists: something is wrong with it, but it is not gone.
+    info = { ...info, reason: 'not_found_but_listed', missing: false, countsAgainstCircuit: true };
+  }
+  ended(
+    deps,
+    attempt.id,
+    {
+      type: 'REQUEST_FAILED',
+      errorClass: info.class,
+      reason: info.reason,
+      countsAgainstCircuit: info.countsAgainstCircuit,
+      missing: info.missing,
+      latencyMs: clock.now() - attemptStart,
+    },
+    requestId,
+  );
+  deps.observer?.attempt(attempt.model, 'failure');
+  ctx.details.push({
+    ...detail,
+    outcome: 'failure',
+    error_class: info.class,
+    error: `${info.reason}: ${info.message}`,
+  });
+  deps.decisions.record(
+    'failure',
+    `${attempt.model} on ${attempt.host} failed (${info.class} ${info.reason}): ${info.message}`,
+    { model: attempt.model, error_class: info.class, reason: info.reason },
+    requestId,
+  );
+  if (info.class === 'CLIENT') {
+    return {
+      kind: 'stop',
+      error: new RmmError('RMM_UPSTREAM_CLIENT_ERROR', `Ollama rejected the request: ${info.message}`, {
+        request_id: requestId,
+        status: info.status,
+      }),
+    };
+  }
+  if (ctx.state.committed) {
+    return {
+      kind: 'stop',
+      error: new RmmError(
+        'RMM_STREAM_BROKEN',
+        `${attempt.model} failed after the answer had started: ${info.message}`,
+        {
+          request_id: requestId,
+          model: attempt.model,
+        },
+      ),
+    };
+  }
+  if (info.reason === 'host_down') return { kind: 'next' };
+  return (await mayRetry(deps, attempt, info, retry, ctx, request.signal)) ? 'retry' : { kind: 'next' };
+}
+
+async function mayRetry(
+  deps: JourneyDeps,
+  attempt: PlannedAttempt,
+  info: ErrorInfo,
+  retry: number,
+  ctx: AttemptContext,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (!deps.fleet.view(attempt.id)?.acceptsTraffic) return false;
+  const delay = backoffDelay(retry, deps.backoff);
+  const now = deps.clock.now();
+  const verdict = retryVerdict({
+    errorClass: info.class,
+    reason: info.reason,
+    retry,
+    maxAttemptsPerModel: deps.config.retry.max_attempts_per_model,
+    othersLeft: ctx.othersLeft,
+    now,
+    delayMs: delay,
+    expectedMs: attempt.expectedMs,
+    deadline: ctx.deadline,
+  });
+  if (!verdict.retry) return false;
+  if (!deps.ops.takeRetry(now)) {
+    deps.decisions.record(
+      'retry',
+      `not retrying ${attempt.model}: retry budget spent (outage protection)`,
+      { model: attempt.model },
+      ctx.requestId,
+    );
+    return false;
+  }
+  deps.observer?.retry(attempt.model);
+  deps.decisions.record(
+    'retry',
+    `retrying ${attempt.model} in ${Math.round(delay)} ms after ${info.reason}`,
+    { model: attempt.model, delay_ms: Math.round(delay) },
+    ctx.requestId,
+  );
+  await sleep(deps.clock, delay, signal);
+  return !signal?.aborted;
+}
+
+type LoadWait = { ok: true } | { ok: false; failed: boolean; why: string };
+
+/** Wants the model loaded and waits for it until `until`; a failed load is a failure, a slow one a skip. */
+async function waitForLoad(
+  deps: JourneyDeps,
+  id: string,
+  until: number,
+  urgency: NonNullable<CompletionRequest['urgency']>,
+  requestId: string,
+  signal?: AbortSignal,
+): Promise<LoadWait> {
+  const remaining = until - deps.clock.now();
+  if (remaining <= 0) return { ok: false, failed: false, why: 'deadline passed before its load could start' };
+  const bound = clockSignal(deps.clock, remaining);
+  const stop = signal ? AbortSignal.any([signal, bound.signal]) : bound.signal;
+  try {
+    await deps.loader.want(id, { mode: 'request', urgency, requestId, until }, stop);
+    return { ok: true };
+  } catch (err) {
+    if (signal?.aborted) return { ok: false, failed: false, why: 'cancelled' };
+    if (bound.signal.aborted)
+      return {
+        ok: false,
+        failed: false,
+        why: 'still loading at the deadline (the load goes on for later requests)',
+      };
+    const e = err as RmmError;
+    const refused = (e.details as { reason?: string } | undefined)?.reason !== 'load_failed';
+    return { ok: false, failed: !refused, why: `${refused ? 'not loaded' : 'load failed'}: ${e.message}` };
+  } finally {
+    bound.clear();
+  }
+}
+
+function describe(err: unknown, signal?: AbortSignal): ErrorInfo {
+  const phase = err instanceof AttemptError ? err.phase : 'connect';
+  const cause = err instanceof AttemptError ? err.cause : err;
+  return classifyError(cause, phase, { callerAborted: signal?.aborted === true });
+}
