@@ -1,5 +1,5 @@
 import type { EvaluateOptions, Token } from '../llama-binding.ts';
-import type { TokenGate } from './gate.ts';
+import type { ChunkGate } from './gate.ts';
 import type { Loaded } from './runner.ts';
 
 /**
@@ -16,7 +16,7 @@ export interface CompletionInput {
   numPredict: number;
   sampling: EvaluateOptions;
   signal: AbortSignal;
-  gate: TokenGate;
+  gate: ChunkGate;
   onText(text: string): void;
 }
 
@@ -53,6 +53,14 @@ export async function complete(loaded: Loaded, input: CompletionInput): Promise<
   const startedAt = performance.now();
   let firstAt: number | undefined;
   let promptEvalNs = 0;
+  let pieces = 0;
+  // Each piece of text waits at the gate first, so "after n tokens" means after n chunks the client saw.
+  const send = async (piece: string) => {
+    await input.gate.pass(pieces, input.signal);
+    if (input.signal.aborted) return;
+    pieces++;
+    input.onText(piece);
+  };
   for await (const token of sequence.evaluate(promptTokens, input.sampling)) {
     if (firstAt === undefined) {
       promptEvalNs = nsSince(startedAt);
@@ -62,18 +70,16 @@ export async function complete(loaded: Loaded, input: CompletionInput): Promise<
       doneReason = 'stop';
       break;
     }
-    await input.gate.pass(outputTokens.length, input.signal);
-    if (input.signal.aborted) break;
     outputTokens.push(token);
     text = model.detokenize(outputTokens);
     const settled = text.endsWith(REPLACEMENT) ? text.slice(0, -1) : text;
     if (settled.length > sentChars) {
-      input.onText(settled.slice(sentChars));
+      await send(settled.slice(sentChars));
       sentChars = settled.length;
     }
-    if (outputTokens.length >= limit) break;
+    if (input.signal.aborted || outputTokens.length >= limit) break;
   }
-  if (text.length > sentChars && !input.signal.aborted) input.onText(text.slice(sentChars));
+  if (text.length > sentChars && !input.signal.aborted) await send(text.slice(sentChars));
   return {
     text,
     doneReason,

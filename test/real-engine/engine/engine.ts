@@ -1,7 +1,7 @@
 import { type Llama, loadLlamaModule } from '../llama-binding.ts';
 import { EngineCatalog, type EngineModel } from './catalog.ts';
 import { FifoLock } from './fifo-lock.ts';
-import { TokenGate } from './gate.ts';
+import { ChunkGate } from './gate.ts';
 import { ModelRunner } from './runner.ts';
 
 export interface EngineOptions {
@@ -38,7 +38,7 @@ export interface EngineOptions {
 
 /** The engine's state behind the HTTP layer: the model folder, one runner per model, the test gate. */
 export class Engine {
-  readonly gate = new TokenGate();
+  readonly gate = new ChunkGate();
   readonly settings: Required<Omit<EngineOptions, 'dir'>>;
   private readonly runners = new Map<string, ModelRunner>();
   private readonly loadLock = new FifoLock();
@@ -108,7 +108,7 @@ export class Engine {
   /** What tests read from GET /__engine/state: every runner's real measurements. */
   state() {
     return {
-      gate: { pause_after_tokens: this.gate.pauseAfterTokens, paused: this.gate.paused },
+      gate: { pause_after_chunks: this.gate.pauseAfterChunks, paused: this.gate.paused },
       models: [...this.runners.values()].map((r) => ({
         name: r.info.name,
         state: r.state,

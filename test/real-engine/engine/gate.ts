@@ -1,14 +1,15 @@
 /**
- * A test hook that holds streamed answers at a chosen token: with `pauseAfterTokens` n, every completion
- * stops before sending its (n+1)-th token until the gate opens again (or the client leaves). It makes
- * "kill the engine before the first token" (n = 0) and "after the first token" (n ≥ 1) exact instead of a
- * race against generation speed. Open (null) by default.
+ * A test hook that holds answers at a chosen point: with `pauseAfterChunks` n, every completion stops
+ * before sending its (n+1)-th piece of text (one chunk on the wire; a token is one piece unless it ends
+ * mid-character) until the gate opens again or the client leaves. It makes "kill the engine before the
+ * first token" (n = 0: not even headers have gone out) and "after the first token" (n ≥ 1) exact instead
+ * of a race against generation speed. Time held counts in eval_duration. Open (null) by default.
  */
-export class TokenGate {
+export class ChunkGate {
   private pauseAfter: number | null = null;
   private held = new Set<() => void>();
 
-  get pauseAfterTokens(): number | null {
+  get pauseAfterChunks(): number | null {
     return this.pauseAfter;
   }
 
@@ -17,9 +18,9 @@ export class TokenGate {
     return this.held.size;
   }
 
-  set(pauseAfterTokens: number | null): void {
-    this.pauseAfter = pauseAfterTokens;
-    if (pauseAfterTokens === null) {
+  set(pauseAfterChunks: number | null): void {
+    this.pauseAfter = pauseAfterChunks;
+    if (pauseAfterChunks === null) {
       const waiting = [...this.held];
       this.held.clear();
       for (const go of waiting) go();

@@ -77,17 +77,17 @@ export function handleState(ctx: EngineRequest): void {
   sendJson(ctx.res, 200, ctx.engine.state());
 }
 
-/** POST /__engine/gate {"pause_after_tokens": n | null}: hold completions at a token (see gate.ts). */
+/** POST /__engine/gate {"pause_after_chunks": n | null}: hold completions at a token (see gate.ts). */
 export function handleGate(ctx: EngineRequest): void {
   let value: unknown;
   try {
-    value = (JSON.parse(ctx.body || '{}') as Record<string, unknown>)['pause_after_tokens'];
+    value = (JSON.parse(ctx.body || '{}') as Record<string, unknown>)['pause_after_chunks'];
   } catch {
-    sendError(ctx.res, 400, 'body must be JSON: {"pause_after_tokens": <integer ≥ 0 or null>}');
+    sendError(ctx.res, 400, 'body must be JSON: {"pause_after_chunks": <integer ≥ 0 or null>}');
     return;
   }
   if (value !== null && !(Number.isInteger(value) && (value as number) >= 0)) {
-    sendError(ctx.res, 400, 'pause_after_tokens must be an integer ≥ 0, or null to open the gate');
+    sendError(ctx.res, 400, 'pause_after_chunks must be an integer ≥ 0, or null to open the gate');
     return;
   }
   ctx.engine.gate.set(value as number | null);
