@@ -15,7 +15,10 @@ import { realEngineAvailable, suiteTitle } from './suite.ts';
  * memory, never words.
  */
 
-describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over node-llama-cpp'), () => {
+// Generous limits: these wait on real work on a shared two-core machine; nothing here asserts speed.
+const SLOW = { timeout: 90_000 };
+
+describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over node-llama-cpp'), SLOW, () => {
   const dir = defaultModelDir();
   let running: RunningEngine;
   let ollama: Ollama;
@@ -30,7 +33,7 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over n
     const { startEngine } = await import('./engine/server.ts');
     running = await startEngine({ dir });
     ollama = new Ollama({ host: running.url });
-  });
+  }, SLOW.timeout);
 
   afterAll(async () => {
     await running?.close();
@@ -92,6 +95,12 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over n
     const loaded = await ollama.generate({ model: TINY_MODEL, prompt: '' });
     expect(loaded).toMatchObject({ done: true, done_reason: 'load', response: '' });
     expect(loaded).not.toHaveProperty('eval_count');
+    const chatLoad = await ollama.chat({ model: TINY_MODEL, messages: [] });
+    expect(chatLoad).toMatchObject({
+      done: true,
+      done_reason: 'load',
+      message: { role: 'assistant', content: '' },
+    });
     const entry = (await ollama.ps()).models.find((m) => m.name === TINY_MODEL)!;
     // Model weights plus the KV cache of a 2048-token context: more than the file itself.
     expect(entry.size).toBeGreaterThan(statSync(join(dir, 'tiny.gguf')).size);
@@ -120,10 +129,10 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over n
     expect(last).toMatchObject({ model: TINY_MODEL, done: true, response: '' });
     expect(['stop', 'length']).toContain(last['done_reason']);
     const evalCount = last['eval_count'] as number;
-    expect(evalCount).toBeGreaterThanOrEqual(1);
+    expect(evalCount).toBeGreaterThan(1); // seed 7 samples no end-of-text early
     expect(evalCount).toBeLessThanOrEqual(12);
     expect(last['prompt_eval_count']).toBeGreaterThan(1);
-    for (const key of ['total_duration', 'load_duration', 'prompt_eval_duration']) {
+    for (const key of ['total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration']) {
       expect(Number.isInteger(last[key]), key).toBe(true);
       expect(last[key] as number, key).toBeGreaterThan(0);
     }
@@ -175,8 +184,10 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over n
     const engineLoadMs = (await modelState(running.url, BIG_MODEL))!.last_load_ms!;
     expect(engineLoadMs).toBeGreaterThan(0);
     expect(cold.load_duration / 1e6).toBeGreaterThanOrEqual(engineLoadMs);
+    const loads = (await modelState(running.url, BIG_MODEL))!.loads;
     const warm = await ollama.generate({ model: BIG_MODEL, prompt: 'hi', options: { num_predict: 2 } });
-    expect(warm.load_duration / 1e6).toBeLessThan(engineLoadMs); // no load the second time
+    expect(warm.done).toBe(true);
+    expect((await modelState(running.url, BIG_MODEL))!.loads).toBe(loads); // served without a new load
     const ps = (await ollama.ps()).models;
     const big = ps.find((m) => m.name === BIG_MODEL)!;
     const tiny = ps.find((m) => m.name === TINY_MODEL)!;

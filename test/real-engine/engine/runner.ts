@@ -33,7 +33,7 @@ export class ModelRunner {
   /** Requests holding or waiting for the slot; the runner is idle (and may expire) only at zero. */
   inFlight = 0;
   loads = 0;
-  /** Wall time of the last completed load (model file + context), in ms. */
+  /** Wall time of the last completed load (model file + context), in ms (fractional, monotonic clock). */
   lastLoadMs: number | undefined;
   numCtx = 0;
   private loaded: Loaded | undefined;
@@ -153,11 +153,11 @@ export class ModelRunner {
   }
 
   private async load(numCtx: number): Promise<Loaded> {
-    const { llama, loadLock, threads, useMmap, now } = this.settings;
+    const { llama, loadLock, threads, useMmap } = this.settings;
     // Listed by /api/ps from the moment its load starts, not while it waits for another model's load.
     const release = await loadLock.acquire();
     this.state = 'loading';
-    const startedAt = now();
+    const startedAt = performance.now();
     let model: LlamaModel | undefined;
     try {
       // gpuLayers 0: a CPU build has no GPU, and saying so keeps node-llama-cpp from probing for one.
@@ -165,7 +165,7 @@ export class ModelRunner {
       const context = await model.createContext({ contextSize: numCtx, threads, sequences: 1 });
       this.loaded = { model, context, sequence: context.getSequence() };
       this.numCtx = context.contextSize;
-      this.lastLoadMs = now() - startedAt;
+      this.lastLoadMs = performance.now() - startedAt;
       this.loads++;
       this.state = 'loaded';
       return this.loaded;
