@@ -216,6 +216,18 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over n
     await eventually(async () => !(await loadedNames()).includes(TINY_MODEL), 'tiny to unload again');
   });
 
+  it('reloads a model whose num_ctx changes, and reports the new context', async () => {
+    await ollama.generate({ model: TINY_MODEL, prompt: '' });
+    const before = (await modelState(running.url, TINY_MODEL))!;
+    await ollama.generate({ model: TINY_MODEL, prompt: 'x', options: { num_ctx: 512, num_predict: 1 } });
+    const after = (await modelState(running.url, TINY_MODEL))!;
+    expect(after.loads).toBe(before.loads + 1);
+    expect(after.context_length).toBe(512);
+    const entry = (await ollama.ps()).models.find((m) => m.name === TINY_MODEL)!;
+    expect((entry as unknown as { context_length: number }).context_length).toBe(512);
+    expect(entry.size).toBeLessThan(before.size); // a smaller KV cache
+  });
+
   it('queues concurrent requests for one model and answers them all', async () => {
     const answers = await Promise.all(
       [1, 2, 3, 4].map((seed) =>
@@ -262,5 +274,44 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: Ollama API over n
     await releaseAll(running.url);
     const next = await ollama.generate({ model: TINY_MODEL, prompt: 'next', options: { num_predict: 3 } });
     expect(next.done).toBe(true);
+  });
+});
+
+describe.skipIf(!realEngineAvailable)(suiteTitle('real engine: a full queue'), SLOW, () => {
+  let running: RunningEngine;
+
+  beforeAll(async () => {
+    const dir = defaultModelDir();
+    ensureModels(dir, ['tiny']);
+    const { startEngine } = await import('./engine/server.ts');
+    running = await startEngine({ dir, maxQueue: 1 });
+  }, SLOW.timeout);
+
+  afterAll(async () => {
+    await running?.close();
+  });
+
+  it('answers 503 with Ollama’s text once maxQueue requests are waiting, and serves the rest after', async () => {
+    const generate = () =>
+      fetch(`${running.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: TINY_MODEL, prompt: 'q', stream: false, options: { num_predict: 2 } }),
+      });
+    await holdAfterChunks(running.url, 0);
+    const first = generate(); // holds the model at the gate
+    await eventually(
+      async () => (await engineState(running.url)).gate.paused === 1,
+      'the first request to hold',
+    );
+    const second = generate(); // waits for the model
+    await eventually(async () => (await modelState(running.url, TINY_MODEL))?.waiting === 1, 'one to wait');
+    const third = await generate();
+    expect(third.status).toBe(503);
+    expect(await third.json()).toEqual({
+      error: 'server busy, please try again.  maximum pending requests exceeded',
+    });
+    await releaseAll(running.url);
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
   });
 });
