@@ -9,6 +9,11 @@ export function modelNotFound(name: string): string {
   return `model '${name}' not found`;
 }
 
+/** A model whose files are gone when a completion asks for it (Ollama's scheduler, fs.ErrNotExist). */
+export function modelNotPulled(name: string): string {
+  return `model "${name}" not found, try pulling it first`;
+}
+
 /** The runner-crash text Ollama returns for a failed completion. */
 export const RUNNER_ERROR = 'an error was encountered while running the model: unexpected EOF';
 
