@@ -128,7 +128,7 @@ async function inspectReplay(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, { 'inspect-url': 'string' });
   const file = positionals[0];
   if (!file) throw new UsageError('inspect-replay needs the FILE written by --inspect-log');
-  const { replayToInspector } = await import('./runtime/inspection.ts');
+  const { replayToInspector } = await import('./inspection/index.ts');
   try {
     const { sent, skipped } = await replayToInspector(file, {
       ...(flags['inspect-url'] !== undefined && { url: flags['inspect-url'] as string }),

@@ -5,9 +5,9 @@ import { validateConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { registerDashboard } from './http/dashboard/index.ts';
+import { createInspection } from './inspection/index.ts';
 import type { Manager } from './manager/types.ts';
 import { createMetrics } from './observability/metrics.ts';
-import { createInspection } from './runtime/inspection.ts';
 import { createManager } from './runtime/manager.ts';
 import { startSimulator } from './simulator/index.ts';
 

@@ -6,8 +6,8 @@ import { classifyError, type Classification as ErrorInfo } from '../policy/error
 import { attemptTimeoutMs, loadWaitUntil, retryVerdict } from '../policy/retry-rules.ts';
 import type { PlannedAttempt } from '../policy/select.ts';
 import { confirmMissing, hostLevel, sleep } from './attempt-helpers.ts';
-import { clockSignal } from './clock-signal.ts';
 import type { JourneyDeps } from './journey-deps.ts';
+import { waitForLoad } from './load-wait.ts';
 import { acquireSlot, SlotTimeoutError } from './slots.ts';
 
 export interface AttemptContext {
@@ -22,7 +22,8 @@ export interface AttemptContext {
 
 export type Outcome =
   | { kind: 'answer'; text: string; final: UpstreamChunk }
-  | { kind: 'next' }
+  /** Move on; `later`: it was only slow (still loading, or no free slot): worth waiting for when all else fails. */
+  | { kind: 'next'; later?: boolean }
   | { kind: 'stop'; error: RmmError };
 
 /**
@@ -59,7 +60,7 @@ export async function tryModel(
         ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
         ctx.details.push({ ...base(), outcome: loaded.failed ? 'failure' : 'skipped', error: loaded.why });
         if (request.signal?.aborted) return cancelled(requestId);
-        return { kind: 'next' };
+        return { kind: 'next', later: loaded.slow === true };
       }
     }
     const remaining = ctx.deadline - clock.now();
@@ -73,7 +74,7 @@ export async function tryModel(
       // Busy is not broken: leave the circuit alone and let the next candidate answer.
       const why = err instanceof SlotTimeoutError ? err.message : String(err);
       ctx.details.push({ ...base(), outcome: 'skipped', error: `busy: ${why}` });
-      return { kind: 'next' };
+      return { kind: 'next', later: err instanceof SlotTimeoutError };
     }
     try {
       const result = await backend.infer({
@@ -258,40 +259,6 @@ async function mayRetry(
   );
   await sleep(deps.clock, delay, signal);
   return !signal?.aborted;
-}
-
-type LoadWait = { ok: true } | { ok: false; failed: boolean; why: string };
-
-/** Wants the model loaded and waits for it until `until`; a failed load is a failure, a slow one a skip. */
-async function waitForLoad(
-  deps: JourneyDeps,
-  id: string,
-  until: number,
-  urgency: NonNullable<CompletionRequest['urgency']>,
-  requestId: string,
-  signal?: AbortSignal,
-): Promise<LoadWait> {
-  const remaining = until - deps.clock.now();
-  if (remaining <= 0) return { ok: false, failed: false, why: 'deadline passed before its load could start' };
-  const bound = clockSignal(deps.clock, remaining);
-  const stop = signal ? AbortSignal.any([signal, bound.signal]) : bound.signal;
-  try {
-    await deps.loader.want(id, { mode: 'request', urgency, requestId, until }, stop);
-    return { ok: true };
-  } catch (err) {
-    if (signal?.aborted) return { ok: false, failed: false, why: 'cancelled' };
-    if (bound.signal.aborted)
-      return {
-        ok: false,
-        failed: false,
-        why: 'still loading at the deadline (the load goes on for later requests)',
-      };
-    const e = err as RmmError;
-    const refused = (e.details as { reason?: string } | undefined)?.reason !== 'load_failed';
-    return { ok: false, failed: !refused, why: `${refused ? 'not loaded' : 'load failed'}: ${e.message}` };
-  } finally {
-    bound.clear();
-  }
 }
 
 function describe(err: unknown, signal?: AbortSignal): ErrorInfo {

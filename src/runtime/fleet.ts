@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import {
   type Actor,
   type AnyActorLogic,
@@ -7,7 +8,7 @@ import {
   type Snapshot,
 } from 'xstate';
 import type { ModelContext, ModelEvent, ModelStateValue } from '../../machines/model/types.ts';
-import { modelMachine } from '../../machines/model.machine.ts';
+import { modelMachine, withFastContexts } from '../../machines/model.machine.ts';
 import type {
   HostState,
   LoaderCommand,
@@ -263,4 +264,25 @@ export class Fleet {
     this.stopped = true;
     this.actor.stop();
   }
+}
+
+/** Restores the fleet from a snapshot; one that cannot be restored is quarantined and the fleet starts fresh. */
+export function restoreFleet(
+  config: Readonly<Config>,
+  options: FleetOptions,
+  input: SupervisorInput,
+  snapshot: unknown,
+  persistence: { quarantine(reason: string): void } | undefined,
+  logger: Logger,
+): Fleet {
+  if (snapshot) {
+    try {
+      // A context revived from JSON copies slowly on every assign; rebuild it in the shape fresh actors have.
+      return new Fleet(config, { ...options, snapshot: withFastContexts(snapshot) as never }, input);
+    } catch (err) {
+      logger.error({ err }, 'the saved state could not be restored; starting fresh');
+      persistence?.quarantine(`restore failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return new Fleet(config, options, input);
 }

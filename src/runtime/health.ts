@@ -63,6 +63,22 @@ export class Prober {
     };
   }
 
+  /** One round of background probing: loaded idle models past the TTL, and every half-open circuit. */
+  async probeDue(): Promise<void> {
+    const ttl = this.config.health.ttl_s * 1000;
+    await Promise.all(
+      this.fleet.ids().map((id) => {
+        const view = this.fleet.view(id)!;
+        if (view.hostUp === false) return undefined;
+        const due =
+          view.state === 'halfOpen' ||
+          view.state === 'degraded' ||
+          (view.state === 'loaded' && view.resident && view.inFlight === 0 && this.age(id) > ttl);
+        return due ? this.probe(id, view.state === 'halfOpen') : undefined;
+      }),
+    );
+  }
+
   /** The age of the last probe result, or Infinity. */
   age(id: string): number {
     const cached = this.cache.get(id);

@@ -25,8 +25,8 @@ export class HostHealth {
     private readonly fleet: Fleet,
     private readonly backends: ReadonlyMap<string, Backend>,
     private readonly clock: Clock,
-    /** Called when a host answers again after being down (reconcile it: a restart emptied its memory). */
-    private readonly onBack: (host: string) => void,
+    /** Reconciles a host that answers again after being down (a restart may have emptied its memory). */
+    private readonly onBack: (host: string) => Promise<void>,
   ) {}
 
   isDown(host: string): boolean {
@@ -46,10 +46,9 @@ export class HostHealth {
     const backend = this.backends.get(host);
     if (!backend) return 'down';
     const bound = clockSignal(this.clock, this.config.host_health.probe_timeout_s * 1000);
+    let version: string;
     try {
-      const version = await backend.version(bound.signal);
-      this.markUp(host, version);
-      return 'up';
+      version = await backend.version(bound.signal);
     } catch (err) {
       const c = classifyError((err as { cause?: unknown }).cause ?? err, 'connect');
       this.markDown(host, c.reason);
@@ -57,22 +56,23 @@ export class HostHealth {
     } finally {
       bound.clear();
     }
-  }
-
-  /** The host answered (its probe, or /api/ps): up now, and its models serve at once. */
-  markUp(host: string, version?: string): void {
+    // Back after being down (or never seen): it may have restarted with nothing in memory. It counts as up
+    // only once its /api/ps has been read (HOST_RECONCILED marks it up), so no request trusts a stale ledger.
+    if (this.fleet.host(host)?.health.status !== 'up') await this.onBack(host);
     const h = this.fleet.host(host);
-    if (!h || this.stopped) return;
-    const wasDown = h.health.status === 'down';
-    if (h.health.status !== 'up' || (version !== undefined && h.health.version !== version))
-      this.fleet.sendSupervisor({ type: 'HOST_UP', host, ...(version !== undefined && { version }) });
-    this.stopPolling(host);
-    if (wasDown) {
-      for (const wake of [...this.upWaiters]) wake();
-      this.onBack(host);
-    }
+    if (h?.health.status === 'up' && h.health.version !== version)
+      this.fleet.sendSupervisor({ type: 'HOST_UP', host, version });
+    return this.isDown(host) ? 'down' : 'up';
   }
 
+  /** The host answered a reconciliation: up (the supervisor already knows), polling stops, waiters wake. */
+  answered(host: string): void {
+    if (this.stopped) return;
+    this.stopPolling(host);
+    for (const wake of [...this.upWaiters]) wake();
+  }
+
+  /** Reported by a caller that saw the host fail at the connection level (or its /api/ps fail). */
   markDown(host: string, reason: string): void {
     const h = this.fleet.host(host);
     if (!h || this.stopped) return;

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskType, Urgency } from '../config/schema.ts';
-import { type ErrorCode, RmmError } from '../manager/errors.ts';
+import type { Urgency } from '../config/schema.ts';
 import type { AttemptDetail, CompletionRequest, CompletionResult } from '../manager/types.ts';
-import { deadlineMs, takesTraffic } from '../policy/estimate.ts';
+import { deadlineMs, expectedMs, takesTraffic } from '../policy/estimate.ts';
 import { type RequestTarget, resolveTarget } from '../policy/request-target.ts';
 import { lateBudgetMs } from '../policy/retry-rules.ts';
 import { type PlannedAttempt, type SelectionPlan, selectModels } from '../policy/select.ts';
-import { formatDuration } from '../policy/select-reason.ts';
-import { tryModel } from './attempt.ts';
+import { type Outcome, tryModel } from './attempt.ts';
 import type { JourneyDeps } from './journey-deps.ts';
+import { answered, failure, hostsDown } from './journey-result.ts';
 
 export type { JourneyDeps, JourneyObserver } from './journey-deps.ts';
 
@@ -39,45 +38,40 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
   for (;;) {
     const plan = select(deps, request, target, urgency, deadline - clock.now(), requestId);
     const order = withLateOptions(plan);
+    const slow: PlannedAttempt[] = [];
     for (let i = 0; i < order.length; i++) {
       const a = order[i]!;
       if (request.signal?.aborted) break;
-      const now = clock.now();
-      if (clientDeadline !== undefined && now >= clientDeadline) break;
-      const view = deps.fleet.view(a.id);
-      if (
-        !view ||
-        view.hostUp === false ||
-        !takesTraffic(view.state, view.openUntil, view.trialsLeft ?? 0, now)
-      ) {
-        details.push(
-          skipped(
-            a,
-            view?.hostUp === false ? `its host ${a.host} is down` : `not available any more (${view?.state})`,
-          ),
-        );
-        continue;
-      }
-      const late = i >= plan.attempts.length || now >= deadline;
-      const lateLeft = lateBudgetMs(
-        a.expectedMs,
-        config.deadlines.interactive_s * 1000,
-        config.load.timeout_s * 1000,
-        clientDeadline === undefined ? undefined : clientDeadline - now,
-      );
-      const outcome = await tryModel(deps, request, a, {
+      if (clientDeadline !== undefined && clock.now() >= clientDeadline) break;
+      const late = i >= plan.attempts.length || clock.now() >= deadline;
+      const outcome = await attemptOne(
+        deps,
+        request,
+        a,
         requestId,
-        deadline: late ? now + lateLeft : Math.min(deadline, clientDeadline ?? deadline),
-        othersLeft: i < order.length - 1,
+        late,
+        deadline,
+        clientDeadline,
+        i < order.length - 1 || slow.length > 0,
         details,
         state,
-      });
+      );
       if (outcome.kind === 'answer')
         return answered(deps, request, target, plan, a, details, outcome, started, deadline, requestId);
       if (outcome.kind === 'stop') {
         deps.observer?.request(a.model, 'failure', target.taskType, urgency, (clock.now() - started) / 1000);
         deps.onDemand?.(target.taskType, a.model, true);
         throw outcome.error;
+      }
+      if (outcome.kind === 'next' && outcome.later) slow.push(a);
+      // Candidates that were only slow (still loading, queue full) are waited for once nothing else is left.
+      if (i === order.length - 1 && slow.length > 0) {
+        order.push(
+          ...slow
+            .splice(0)
+            .map((s) => ({ ...s, expectedMs: remainingMs(deps, s) }))
+            .sort((x, y) => x.expectedMs - y.expectedMs),
+        );
       }
     }
     // Every candidate's host down: one may answer again in a moment (a restart); wait a little, once.
@@ -113,6 +107,62 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
         downHosts,
       );
   }
+}
+
+/** Tries one candidate, first checking it still takes traffic on a host that answers. */
+async function attemptOne(
+  deps: JourneyDeps,
+  request: CompletionRequest,
+  a: PlannedAttempt,
+  requestId: string,
+  late: boolean,
+  deadline: number,
+  clientDeadline: number | undefined,
+  othersLeft: boolean,
+  details: AttemptDetail[],
+  state: { committed: boolean },
+): Promise<Outcome> {
+  const { config, clock } = deps;
+  const now = clock.now();
+  const view = deps.fleet.view(a.id);
+  if (
+    !view ||
+    view.hostUp === false ||
+    !takesTraffic(view.state, view.openUntil, view.trialsLeft ?? 0, now)
+  ) {
+    details.push(
+      skipped(
+        a,
+        view?.hostUp === false ? `its host ${a.host} is down` : `not available any more (${view?.state})`,
+      ),
+    );
+    return { kind: 'next' };
+  }
+  const lateLeft = lateBudgetMs(
+    a.expectedMs,
+    config.deadlines.interactive_s * 1000,
+    config.load.timeout_s * 1000,
+    clientDeadline === undefined ? undefined : clientDeadline - now,
+  );
+  return tryModel(deps, request, a, {
+    requestId,
+    deadline: late ? now + lateLeft : Math.min(deadline, clientDeadline ?? deadline),
+    othersLeft,
+    details,
+    state,
+  });
+}
+
+/** What is left of a slow candidate's expected answer time (its load may be under way by now). */
+function remainingMs(deps: JourneyDeps, a: PlannedAttempt): number {
+  const view = deps.fleet.view(a.id);
+  if (!view) return a.expectedMs;
+  return expectedMs(
+    view,
+    deps.clock.now(),
+    deps.config.selection.expected_output_tokens,
+    deps.config.selection.partial_offload_slowdown,
+  );
 }
 
 function select(
@@ -169,130 +219,6 @@ function withLateOptions(plan: SelectionPlan): PlannedAttempt[] {
   return out;
 }
 
-function answered(
-  deps: JourneyDeps,
-  request: CompletionRequest,
-  target: RequestTarget,
-  plan: SelectionPlan,
-  used: PlannedAttempt,
-  details: AttemptDetail[],
-  outcome: { text: string; final: CompletionResult['final'] },
-  started: number,
-  deadline: number,
-  requestId: string,
-): CompletionResult {
-  const { clock } = deps;
-  const urgency = request.urgency ?? 'interactive';
-  const now = clock.now();
-  const lateMs = Math.max(0, Math.round(now - deadline));
-  const first = plan.attempts[0];
-  const notOk = details.filter((d) => d.outcome !== 'success');
-  const fallbackUsed = used.id !== first?.id || used.outOfChain || notOk.length > 0;
-  const result: CompletionResult = {
-    request_id: requestId,
-    response: outcome.text,
-    model_used: used.model,
-    host: used.host,
-    fallback_used: fallbackUsed,
-    attempts: details.filter((d) => d.outcome !== 'skipped').length,
-    latency_ms: now - started,
-    selection_reason: reasonFor(plan, used, notOk, lateMs, urgency),
-    task_type: target.taskType,
-    urgency,
-    classification: target.classification,
-    attempts_detail: details,
-    final: outcome.final,
-    ...(lateMs > 0 && { late_ms: lateMs }),
-  };
-  if (fallbackUsed) {
-    deps.observer?.fallback(target.taskType);
-    const failed = notOk.filter((d) => d.outcome === 'failure').length;
-    const passed = notOk.length - failed + plan.skipped.filter((s) => s.quality > used.quality).length;
-    deps.decisions.record(
-      'fallback',
-      `answered by ${used.model} after ${failed} failed tr${failed === 1 ? 'y' : 'ies'} and ${passed} better candidate(s) passed over`,
-      { model: used.model },
-      requestId,
-    );
-  }
-  deps.observer?.request(used.model, 'success', target.taskType, urgency, result.latency_ms / 1000);
-  deps.onDemand?.(target.taskType, used.model, false);
-  return result;
-}
-
-/** Hosts of candidates that were skipped or failed because their host was down, when nothing else was tried. */
-function hostsDown(deps: JourneyDeps, plan: SelectionPlan, details: AttemptDetail[]): string[] {
-  const tried = details.filter((d) => d.outcome !== 'skipped' && !(d.error ?? '').startsWith('host_down'));
-  if (tried.length > 0) return [];
-  const hosts = new Set<string>();
-  for (const s of plan.skipped) if (s.reason === 'host_down') hosts.add(s.host);
-  for (const d of details) {
-    const e = d.error ?? '';
-    if (e.startsWith('host_down') || e.endsWith('is down')) hosts.add(d.host);
-  }
-  return [...hosts].filter((h) => deps.hostHealth.isDown(h));
-}
-
-function failure(
-  deps: JourneyDeps,
-  request: CompletionRequest,
-  target: RequestTarget,
-  urgency: Urgency,
-  plan: SelectionPlan,
-  details: AttemptDetail[],
-  requestId: string,
-  started: number,
-  clientDeadline: number | undefined,
-  downHosts: string[],
-): RmmError {
-  const { clock } = deps;
-  deps.onDemand?.(target.taskType, null, true);
-  const aborted = request.signal?.aborted === true;
-  deps.observer?.request(
-    'none',
-    aborted ? 'cancelled' : 'failure',
-    target.taskType,
-    urgency,
-    (clock.now() - started) / 1000,
-  );
-  if (aborted)
-    return new RmmError('RMM_CANCELLED', 'the client went away before an answer', { request_id: requestId });
-  const tried = details.map((d) => `${d.model}: ${d.outcome}${d.error ? ` (${d.error})` : ''}`).join('; ');
-  const code: ErrorCode =
-    clientDeadline !== undefined && clock.now() >= clientDeadline
-      ? 'RMM_DEADLINE_EXCEEDED'
-      : downHosts.length > 0
-        ? 'RMM_HOSTS_DOWN'
-        : 'RMM_NO_MODEL_AVAILABLE';
-  const why =
-    code === 'RMM_DEADLINE_EXCEEDED'
-      ? `the client's deadline (x-rmm-deadline-ms) passed after ${formatDuration(clock.now() - started)}`
-      : code === 'RMM_HOSTS_DOWN'
-        ? `every host with a candidate is down (${downHosts.join(', ')})`
-        : 'every candidate is unavailable or failed';
-  return new RmmError(
-    code,
-    `no model could answer this ${target.taskType} request (${urgency}): ${why}. ${plan.reason}${tried ? `. Tried: ${tried}` : ''}`,
-    { request_id: requestId, task_type: target.taskType as TaskType, urgency, attempts_detail: details },
-  );
-}
-
 function skipped(a: PlannedAttempt, why: string): AttemptDetail {
   return { model: a.model, host: a.host, outcome: 'skipped', error: why, latency_ms: 0, retry: 0 };
-}
-
-function reasonFor(
-  plan: SelectionPlan,
-  used: PlannedAttempt,
-  notOk: AttemptDetail[],
-  lateMs: number,
-  urgency: Urgency,
-): string {
-  const lateWords =
-    lateMs > 0
-      ? `; answered ${formatDuration(lateMs).slice(1)} after the ${urgency} deadline (a late answer beats an error)`
-      : '';
-  if (notOk.length === 0) return `${plan.reason}${lateWords}`;
-  const what = notOk.map((d) => `${d.model} ${d.outcome}${d.error ? ` (${d.error})` : ''}`).join('; ');
-  return `${plan.reason} Then: ${what}; answered by ${used.model}${lateWords}.`;
 }

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { withFastContexts } from '../../machines/model.machine.ts';
 import type { Backend } from '../backend/backend.ts';
 import { OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config } from '../config/schema.ts';
@@ -12,7 +11,7 @@ import type { EvictionPolicyName } from '../policy/planner.ts';
 import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { DecisionLog } from './decisions.ts';
-import { type EventSink, Fleet, type FleetOptions } from './fleet.ts';
+import { type EventSink, type Fleet, type FleetOptions, restoreFleet } from './fleet.ts';
 import { describeDecision, logStateChange, mustSaveNow } from './fleet-events.ts';
 import { Prober } from './health.ts';
 import { HostHealth } from './host-health.ts';
@@ -44,7 +43,7 @@ export interface ManagerOptions {
   passive?: boolean;
   /** Persist snapshots and the event journal here (restoring from it at start). Default: no persistence. */
   stateDir?: string;
-  /** Live inspection of the actor system (see src/runtime/inspection.ts). */
+  /** Live inspection of the actor system (see src/inspection/). */
   inspect?: FleetOptions['inspect'];
 }
 
@@ -115,7 +114,7 @@ export async function createManager(
     onError: (message) => logger.error({ err: message }, 'an actor failed; the fleet carries on'),
     ...(options.inspect && { inspect: options.inspect }),
   };
-  const fleet = createFleet(
+  const fleet = restoreFleet(
     config,
     fleetOptions,
     input,
@@ -128,13 +127,9 @@ export async function createManager(
   const limiters = new Map(fleet.ids().map((id) => [id, new Limiter(fleet.view(id)!.parallelSlots)]));
   const reconcileTimeoutMs = Math.max(200, config.health.probe_timeout_s * 1000);
   let reconciler: Reconciler | undefined;
-  const hostHealth = new HostHealth(
-    config,
-    fleet,
-    backends,
-    clock,
-    (host) => void reconciler?.reconcile(host),
-  );
+  const hostHealth = new HostHealth(config, fleet, backends, clock, async (host) => {
+    await reconciler?.reconcile(host);
+  });
   reconciler = new Reconciler(fleet, backends, clock, decisions, hostHealth, reconcileTimeoutMs);
   prober = new Prober(config, fleet, backends, limiters, loader, clock, decisions);
   persistence?.attach(() => ({
@@ -172,26 +167,10 @@ export async function createManager(
   const tickers: Ticker[] = [];
   if (!options.passive) {
     tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler!.reconcileAll()));
-    tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => probeDue()));
+    tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => prober!.probeDue()));
     tickers.push(new Ticker(clock, 1000, () => fleet.sendSupervisor({ type: 'TICK' })));
     if (config.preload.predictive)
       tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => predicted()));
-  }
-
-  /** Loaded idle models whose last verdict is older than the TTL, and every half-open circuit. */
-  async function probeDue() {
-    const ttl = config.health.ttl_s * 1000;
-    await Promise.all(
-      fleet.ids().map((id) => {
-        const view = fleet.view(id)!;
-        if (view.hostUp === false) return undefined;
-        const due =
-          view.state === 'halfOpen' ||
-          view.state === 'degraded' ||
-          (view.state === 'loaded' && view.resident && view.inFlight === 0 && prober!.age(id) > ttl);
-        return due ? prober!.probe(id, view.state === 'halfOpen') : undefined;
-      }),
-    );
   }
 
   const predicted = async () => preloadPredicted(config, fleet, loader, decisions, ops.state().demand, clock);
@@ -286,25 +265,4 @@ export async function createManager(
     },
   };
   return manager;
-}
-
-/** Restores the fleet from a snapshot; one that cannot be restored is quarantined and the fleet starts fresh. */
-function createFleet(
-  config: Readonly<Config>,
-  options: FleetOptions,
-  input: ReturnType<typeof supervisorInputFrom>,
-  snapshot: unknown,
-  persistence: StatePersistence | undefined,
-  logger: Logger,
-): Fleet {
-  if (snapshot) {
-    try {
-      // A context revived from JSON copies slowly on every assign; rebuild it in the shape fresh actors have.
-      return new Fleet(config, { ...options, snapshot: withFastContexts(snapshot) as never }, input);
-    } catch (err) {
-      logger.error({ err }, 'the saved state could not be restored; starting fresh');
-      persistence?.quarantine(`restore failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return new Fleet(config, options, input);
 }

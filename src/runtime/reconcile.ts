@@ -44,7 +44,6 @@ export class Reconciler {
       const ps = await backend.ps(bound.signal);
       const tags = await backend.tags(bound.signal);
       await this.discover(host, backend, tags, bound.signal);
-      this.hostHealth.markUp(host);
       this.fleet.sendSupervisor({
         type: 'HOST_RECONCILED',
         host,
@@ -56,6 +55,7 @@ export class Reconciler {
           ...(Number.isFinite(Date.parse(m.expires_at)) && { expiresAt: Date.parse(m.expires_at) }),
         })),
       });
+      this.hostHealth.answered(host);
     } catch (err) {
       const c = classifyError((err as { cause?: unknown }).cause ?? err, 'connect');
       if (!this.hostHealth.isDown(host))

@@ -48,6 +48,17 @@ async function status(url: string) {
   };
 }
 
+/** Polls /readyz (no other request is sent) until it answers 200, or gives up after `ms`. */
+async function readyWithin(url: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
 function kill9(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -112,6 +123,8 @@ describe('kill -9', () => {
         await Promise.all(traffic);
 
         run = await serve(configFile, stateDir);
+        // Ready once the warm set serves, with no traffic needed to get there.
+        expect(await readyWithin(run.url, 15_000), `round ${round}: /readyz`).toBe(true);
         const s = await status(run.url);
         outcomes.push(s.persistence.last_load);
         if (s.persistence.last_load === 'quarantined') {

@@ -17,7 +17,7 @@ import {
   replayInspectionLog,
   replayToInspector,
   toStatelyEvent,
-} from '../../src/runtime/inspection.ts';
+} from '../../src/inspection/index.ts';
 import { makeInput } from '../machines/harness.ts';
 
 type Logged = StatelyInspectionEvent & { event?: { type: string }; snapshot?: { value?: unknown } };
@@ -317,7 +317,7 @@ describe('live inspection over WebSocket', () => {
     const script = `
       import { createActor } from 'xstate';
       import { modelMachine } from './machines/model.machine.ts';
-      import { createInspection } from './src/runtime/inspection.ts';
+      import { createInspection } from './src/inspection/index.ts';
       import { makeInput } from './test/machines/harness.ts';
       const url = 'ws://127.0.0.1:${port}';
       const closed = createInspection({ inspect: true, url });

@@ -1,0 +1,38 @@
+import type { RmmError } from '../manager/errors.ts';
+import type { CompletionRequest } from '../manager/types.ts';
+import { clockSignal } from './clock-signal.ts';
+import type { JourneyDeps } from './journey-deps.ts';
+
+export type LoadWait = { ok: true } | { ok: false; failed: boolean; slow?: boolean; why: string };
+
+/** Wants the model loaded and waits for it until `until`; a failed load is a failure, a slow one a skip. */
+export async function waitForLoad(
+  deps: JourneyDeps,
+  id: string,
+  until: number,
+  urgency: NonNullable<CompletionRequest['urgency']>,
+  requestId: string,
+  signal?: AbortSignal,
+): Promise<LoadWait> {
+  const remaining = until - deps.clock.now();
+  if (remaining <= 0) return { ok: false, failed: false, why: 'deadline passed before its load could start' };
+  const bound = clockSignal(deps.clock, remaining);
+  const stop = signal ? AbortSignal.any([signal, bound.signal]) : bound.signal;
+  try {
+    await deps.loader.want(id, { mode: 'request', urgency, requestId, until }, stop);
+    return { ok: true };
+  } catch (err) {
+    if (signal?.aborted) return { ok: false, failed: false, why: 'cancelled' };
+    if (bound.signal.aborted)
+      return {
+        ok: false,
+        failed: false,
+        why: 'still loading at the deadline (the load goes on for later requests)',
+      };
+    const e = err as RmmError;
+    const refused = (e.details as { reason?: string } | undefined)?.reason !== 'load_failed';
+    return { ok: false, failed: !refused, why: `${refused ? 'not loaded' : 'load failed'}: ${e.message}` };
+  } finally {
+    bound.clear();
+  }
+}
