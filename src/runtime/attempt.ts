@@ -85,6 +85,9 @@ export async function tryModel(
         ...(request.system !== undefined && { system: request.system }),
         ...(request.options && { options: request.options }),
         ...(request.format !== undefined && { format: request.format }),
+        // Ours, always: Ollama resets a model's keep-alive to each request's (its 5 min default when a
+        // request sends none), so a request without it would undo the residency our loads asked for.
+        keepAlive: deps.keepAlive,
         ...(request.signal && { signal: request.signal }),
         timeoutMs: Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs)),
         idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
@@ -159,9 +162,12 @@ async function judge(
     deps.observer?.attempt(attempt.model, 'cancelled');
     return cancelled(requestId);
   }
-  // Refused, reset or silent: ask the host before blaming the model.
-  if (hostLevel(info) && (await deps.hostHealth.verdict(attempt.host)) === 'down') {
-    info = { ...info, reason: 'host_down', countsAgainstCircuit: false };
+  // Refused, reset or silent: ask the host before blaming the model. A host that answers may still have
+  // restarted (its memory is then empty): its /api/ps is read again so the ledger does not go stale.
+  if (hostLevel(info)) {
+    if ((await deps.hostHealth.verdict(attempt.host)) === 'down')
+      info = { ...info, reason: 'host_down', countsAgainstCircuit: false };
+    else deps.onHostSuspect?.(attempt.host);
   } else if (info.missing && !(await confirmMissing(deps, attempt))) {
     // A 404 for a model its host still lists: something is wrong with it, but it is not gone.
     info = { ...info, reason: 'not_found_but_listed', missing: false, countsAgainstCircuit: true };

@@ -46,6 +46,10 @@ export interface JourneyDeps {
   ops: OpsStore;
   backoff: BackoffOptions;
   observer?: JourneyObserver;
+  /** keep_alive sent with every inference (the config's `load.keep_alive`). */
+  keepAlive: string | number;
+  /** A connection broke but the host answers: it may have restarted, so it is reconciled. */
+  onHostSuspect?: (host: string) => void;
   /** Journals the request's selection record. */
   journalSelection?: (record: SelectionRecord) => void;
   /** Called once per request with its task type, for demand tracking and predictive preloading. */

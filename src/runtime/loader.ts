@@ -169,7 +169,7 @@ export class Loader {
     const started = this.clock.now();
     const bound = clockSignal(this.clock, this.config.load.timeout_s * 1000);
     try {
-      const answer = await backend.load(cmd.model, keepAlive(this.config), bound.signal);
+      const answer = await backend.load(cmd.model, keepAliveOf(this.config), bound.signal);
       const durationMs = answer.loadDurationMs ?? this.clock.now() - started;
       const sizes = await this.measured(backend, cmd.model);
       this.fleet.sendSupervisor({ type: 'LOAD_SUCCEEDED', id: cmd.id, durationMs, ...sizes });
@@ -225,7 +225,8 @@ export class Loader {
   }
 }
 
-function keepAlive(config: Readonly<Config>): string | number {
+/** The config's `load.keep_alive` as Ollama takes it: a number of seconds, or a duration string. */
+export function keepAliveOf(config: Readonly<Config>): string | number {
   const k = config.load.keep_alive;
   return /^-?\d+(\.\d+)?$/.test(k) ? Number(k) : k;
 }

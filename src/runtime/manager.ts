@@ -17,7 +17,7 @@ import { Prober } from './health.ts';
 import { HostHealth } from './host-health.ts';
 import { type JourneyDeps, runJourney } from './journey.ts';
 import { Limiter } from './limiter.ts';
-import { Loader } from './loader.ts';
+import { keepAliveOf, Loader } from './loader.ts';
 import { createOpsStore } from './ops-store.ts';
 import { StatePersistence } from './persistence.ts';
 import { bestHostFor, preload, preloadPredicted } from './preload.ts';
@@ -155,6 +155,8 @@ export async function createManager(
     decisions,
     ops,
     backoff: backoffOptionsFrom(config, options.random ?? Math.random),
+    keepAlive: keepAliveOf(config),
+    onHostSuspect: (host) => void reconciler?.reconcile(host),
     observer,
     ...(persistence && { journalSelection: (r) => persistence.decision(r.at, r) }),
   };

@@ -36,7 +36,18 @@ export class Reconciler {
     await Promise.all([...this.backends.keys()].map((host) => this.reconcile(host)));
   }
 
-  async reconcile(host: string): Promise<void> {
+  private readonly running = new Map<string, Promise<void>>();
+
+  /** One reconciliation of `host`, shared with one already running. */
+  reconcile(host: string): Promise<void> {
+    const running = this.running.get(host);
+    if (running) return running;
+    const p = this.run(host).finally(() => this.running.delete(host));
+    this.running.set(host, p);
+    return p;
+  }
+
+  private async run(host: string): Promise<void> {
     const backend = this.backends.get(host)!;
     const sampledAt = this.clock.now();
     const bound = clockSignal(this.clock, this.timeoutMs);
