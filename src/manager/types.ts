@@ -202,6 +202,13 @@ export interface StatusView {
   circuits: CircuitView[];
   hosts: HostView[];
   recent_decisions: Array<{ at: string; request_id?: string; kind: string; message: string }>;
+  /** The chains in effect, each with where it comes from and the rule that built it. */
+  chains: Array<{
+    task: string;
+    source: 'config' | 'built';
+    rule: string;
+    chain: Array<{ model: string; quality: number }>;
+  }>;
   /** Failures of the actor system itself (a bug): null while there is none. */
   last_error: string | null;
   /** Where state is saved and how the last start went (absent without a state folder). */

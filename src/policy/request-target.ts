@@ -1,8 +1,14 @@
-import type { Config, TaskType } from '../config/schema.ts';
+import type { ChainEntry, TaskType } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import type { Classification, CompletionRequest } from '../manager/types.ts';
 import { classifyTask } from './classify.ts';
 import { taskFromAlias } from './task-aliases.ts';
+
+/** The chains in effect, by task type (config chains, or chains built from the fleet's models). */
+export interface ChainBook {
+  get(task: string): ChainEntry[] | undefined;
+  tasks(): string[];
+}
 
 /** What a request asks for, resolved once: its task type (and why), and the model it names, if any. */
 export interface RequestTarget {
@@ -17,21 +23,21 @@ export interface RequestTarget {
  * use. The text is classified only when nothing else says what the task is: a named model brings its own
  * chain (the first chain that holds it), so a request that names a model costs no classification.
  */
-export function resolveTarget(config: Readonly<Config>, request: CompletionRequest): RequestTarget {
+export function resolveTarget(chains: ChainBook, request: CompletionRequest): RequestTarget {
   const model = request.model;
   const named = model !== undefined && model !== 'auto' && !model.startsWith('auto:') ? model : undefined;
   if (request.taskType) return given(request.taskType, named);
   if (model?.startsWith('auto:')) {
     const alias = model.slice(5);
     const task = (taskFromAlias(alias) ?? alias) as TaskType;
-    if (config.chains[task]) return given(task);
+    if (chains.get(task)) return given(task);
     throw new RmmError(
       'RMM_UNKNOWN_MODEL',
-      `"${model}" names no task type; use auto or auto:<${Object.keys(config.chains).join('|')}>`,
+      `"${model}" names no task type; use auto or auto:<${chains.tasks().join('|')}>`,
     );
   }
   if (named !== undefined) {
-    const home = homeChain(config, named);
+    const home = homeChain(chains, named);
     return {
       classification: { task_type: home, confidence: 1, matched: [], source: 'model' },
       taskType: home,
@@ -55,9 +61,9 @@ function given(task: TaskType, named?: string): RequestTarget {
 }
 
 /** The first chain that lists the model, else `general`. */
-export function homeChain(config: Readonly<Config>, model: string): TaskType {
-  for (const [task, chain] of Object.entries(config.chains)) {
-    if (chain.some((e) => e.model === model)) return task as TaskType;
+export function homeChain(chains: ChainBook, model: string): TaskType {
+  for (const task of chains.tasks()) {
+    if (chains.get(task)?.some((e) => e.model === model)) return task as TaskType;
   }
   return 'general';
 }

@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.ts';
 import type { Config, TaskType, Urgency } from '../config/schema.ts';
 import type { BackoffOptions } from '../policy/backoff.ts';
 import type { Clock } from '../time/clock.ts';
+import type { Chains } from './chains.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 import type { HostHealth } from './host-health.ts';
@@ -35,6 +36,8 @@ export interface SelectionRecord {
 /** Everything one request's journey uses; built once by the manager. */
 export interface JourneyDeps {
   config: Readonly<Config>;
+  /** The chains in effect (config, or built from the fleet's models). */
+  chains: Chains;
   fleet: Fleet;
   loader: Loader;
   backends: ReadonlyMap<string, Backend>;

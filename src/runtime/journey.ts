@@ -31,7 +31,7 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
   const urgency: Urgency = request.urgency ?? 'interactive';
   const deadline = started + deadlineMs(urgency, config);
   const clientDeadline = request.deadlineMs !== undefined ? started + request.deadlineMs : undefined;
-  const target = resolveTarget(config, request);
+  const target = resolveTarget(deps.chains, request);
   const details: AttemptDetail[] = [];
   const state = { committed: false };
   let waitedForHosts = false;
@@ -181,10 +181,10 @@ function select(
     deadlineMs: deadlineLeftMs,
     now,
     namedModel: target.namedModel,
-    chain: config.chains[target.taskType] ?? config.chains['general']!,
+    chain: deps.chains.get(target.taskType) ?? deps.chains.get('general') ?? [],
     candidates: deps.fleet.candidates(),
     outOfChainFallback: config.selection.out_of_chain_fallback,
-    fallbackChain: config.chains['general'],
+    fallbackChain: deps.chains.get('general'),
     expectedOutputTokens: Number(request.options?.['num_predict'] ?? config.selection.expected_output_tokens),
     partialOffloadSlowdown: config.selection.partial_offload_slowdown,
   });

@@ -10,6 +10,7 @@ import { backoffOptionsFrom } from '../policy/backoff.ts';
 import type { EvictionPolicyName } from '../policy/planner.ts';
 import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
+import { Chains } from './chains.ts';
 import { DecisionLog } from './decisions.ts';
 import { type EventSink, type Fleet, type FleetOptions, restoreFleet } from './fleet.ts';
 import { describeDecision, logStateChange, mustSaveNow } from './fleet-events.ts';
@@ -144,8 +145,15 @@ export async function createManager(
     decisions.record('reconcile', `resumed from ${persistence!.status().state_file}`, {});
   }
   await persistence?.baseCheckpoint();
+  const chains = new Chains(config);
+  let positions = chainPositions(chains.all());
+  // Discovery changes what models there are: chains built from them follow.
+  fleet.actor.subscribe((snap) => {
+    if (chains.update(snap.context.hosts)) positions = chainPositions(chains.all());
+  });
   const deps: JourneyDeps = {
     config,
+    chains,
     fleet,
     loader,
     backends,
@@ -195,7 +203,6 @@ export async function createManager(
     await Promise.all(fleet.pinned().map((id) => loader.want(id, { mode: 'warm' }).catch(() => {})));
   }
 
-  const chains = chainPositions(config);
   const run = (request: CompletionRequest) => {
     ops.store.trigger.requestStarted({ now: clock.now() });
     return runJourney(
@@ -246,7 +253,8 @@ export async function createManager(
         backend: options.backend ?? 'real',
         startedAt,
         now: clock.now(),
-        chains,
+        chains: positions,
+        chainViews: chains.all(),
         decisions: decisions.recent(),
         savedAt: persistence?.status().last_saved_at ?? null,
         ...(persistence && { persistence: persistence.status() }),

@@ -2,6 +2,7 @@ import { p50, p95 } from '../../machines/model/latency.ts';
 import { demandAt } from '../../machines/model/updates.ts';
 import type { Config } from '../config/schema.ts';
 import type { CircuitView, HostView, ModelView, StatusView } from '../manager/types.ts';
+import type { ChainView } from './chains.ts';
 import type { Decision } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -9,9 +10,9 @@ const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : n
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Where each model sits in each chain (recomputed when the chains change, not per request). */
-export function chainPositions(config: Readonly<Config>): Map<string, ModelView['chains']> {
+export function chainPositions(chains: readonly ChainView[]): Map<string, ModelView['chains']> {
   const out = new Map<string, ModelView['chains']>();
-  for (const [task, chain] of Object.entries(config.chains)) {
+  for (const { task, chain } of chains) {
     chain.forEach((entry, position) => {
       const list = out.get(entry.model) ?? [];
       list.push({ task_type: task, position: position + 1, quality: entry.quality });
@@ -137,6 +138,7 @@ export function buildStatus(input: {
   startedAt: number;
   now: number;
   chains: Map<string, ModelView['chains']>;
+  chainViews: ChainView[];
   decisions: Decision[];
   savedAt: string | null;
   persistence?: StatusView['persistence'];
@@ -151,6 +153,7 @@ export function buildStatus(input: {
     circuits,
     hosts: hostViews(input.fleet, input.backend),
     recent_decisions: input.decisions,
+    chains: input.chainViews,
     last_error: input.fleet.lastError,
     ...(input.persistence && { persistence: input.persistence }),
     model_state: {

@@ -194,6 +194,14 @@ export function sampleStatus(): StatusView {
       },
     ],
     last_error: null,
+    chains: [
+      {
+        task: 'general',
+        source: 'config',
+        rule: "the seed's default chain",
+        chain: [{ model: 'llama3.2:8b', quality: 0.85 }],
+      },
+    ],
     recent_decisions: [
       {
         at: new Date(now - 3_000).toISOString(),

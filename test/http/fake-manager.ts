@@ -223,6 +223,12 @@ export function createFakeManager(
         hosts,
         recent_decisions: [],
         last_error: null,
+        chains: Object.entries(config.chains).map(([task, chain]) => ({
+          task,
+          source: 'config' as const,
+          rule: 'from the config',
+          chain,
+        })),
         model_state: {
           circuits: Object.fromEntries(
             circuits.map((c) => [c.model, { is_open: c.is_open, failure_count: c.failure_count }]),
