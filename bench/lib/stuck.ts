@@ -1,12 +1,16 @@
 import type { Manager } from '../../src/manager/types.ts';
 
 /**
- * Models that are not at rest: requests in flight, circuit open, or a load or unload under way. Each
+ * Models that are not at rest (requests in flight, circuit open, a load or unload under way) and hosts
+ * still marked down. Each
  * entry says when an open circuit will next be tried and how often it has opened, so a report can tell
  * "still counting down" from "never re-armed".
  */
 export function unsettled(manager: Manager, now = Date.now()): string[] {
   const status = manager.status();
+  const hosts = status.hosts
+    .filter((h) => h.health?.status === 'down')
+    .map((h) => `host ${h.name}: down since ${h.health.since} (${h.health.reason})`);
   return status.models
     .filter((m) => m.in_flight > 0 || ['open', 'loading', 'unloading'].includes(m.state))
     .map((m) => {
@@ -15,7 +19,8 @@ export function unsettled(manager: Manager, now = Date.now()): string[] {
         ? `, retry_at in ${Date.parse(c.retry_at) - now} ms, opened ${c.times_opened}×`
         : '';
       return `${m.name}: ${m.state}, ${m.in_flight} in flight${retry}`;
-    });
+    })
+    .concat(hosts);
 }
 
 /** Polls `unsettled` until it is empty or `ms` have passed; returns what is left and how long it took. */

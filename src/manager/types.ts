@@ -138,6 +138,16 @@ export interface ModelView {
   };
   /** Decayed request count (what eviction calls demand). */
   demand: number;
+  /** Where the model is known from: the config, or discovery on its host (a model the config does not name). */
+  origin: 'config' | 'discovered';
+  /** What its host says of it (/api/tags, /api/show), else what the config says. */
+  details: {
+    family: string | null;
+    parameter_size: string | null;
+    quantization_level: string | null;
+    capabilities: string[];
+    context_length: number | null;
+  };
 }
 
 export interface EstimateView {

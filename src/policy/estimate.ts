@@ -39,6 +39,8 @@ export interface CandidateState {
   sizeGb: number;
   /** The host's VRAM budget. */
   hostVramGb: number;
+  /** The host's place in the config's host list (0 first): among hosts, the first takes traffic first. */
+  hostRank?: number;
   /** The model can be loaded now without evicting a busy or pinned model. */
   fitsNow: boolean;
   /** When an open circuit lets a trial through; null when not open. */

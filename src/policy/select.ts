@@ -68,6 +68,8 @@ export interface PlannedAttempt {
   outOfChain: boolean;
   /** The model the caller named. */
   named: boolean;
+  /** Its host's place in the config's host list (0 first): the priority among hosts. */
+  hostRank: number;
 }
 
 export type SkipReason =
@@ -98,6 +100,7 @@ export interface LateCandidate {
   quality: number;
   expectedMs: number;
   needsLoad: boolean;
+  hostRank: number;
 }
 
 export interface BackgroundLoad {
@@ -243,6 +246,7 @@ function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: bo
       needsLoad: !resident,
       outOfChain: false,
       named,
+      hostRank: c.hostRank ?? 0,
     });
     return;
   }
@@ -253,6 +257,7 @@ function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: bo
     quality,
     expectedMs: total,
     needsLoad: !resident,
+    hostRank: c.hostRank ?? 0,
   });
   if (!canStart) {
     skip(scan, c, quality, 'no_vram', 'not loaded, and loading it now would evict a busy or pinned model');
@@ -318,6 +323,7 @@ function scanOutOfChain(scan: Scan): void {
         quality,
         expectedMs: total,
         needsLoad: !resident,
+        hostRank: c.hostRank ?? 0,
       });
       continue;
     }
@@ -330,6 +336,7 @@ function scanOutOfChain(scan: Scan): void {
       needsLoad: false,
       outOfChain: true,
       named: false,
+      hostRank: c.hostRank ?? 0,
     });
   }
 }
@@ -361,6 +368,9 @@ function before(a: PlannedAttempt, b: PlannedAttempt, bonus: number): boolean {
   const qa = a.quality + (a.needsLoad ? 0 : bonus);
   const qb = b.quality + (b.needsLoad ? 0 : bonus);
   if (qa !== qb) return qa > qb;
+  // The same model on several hosts: the host listed first takes the traffic while it can answer in time
+  // (priority failover, not balancing), the others when it cannot.
+  if (a.model === b.model && a.hostRank !== b.hostRank) return a.hostRank < b.hostRank;
   return a.expectedMs < b.expectedMs;
 }
 

@@ -24,6 +24,10 @@ export interface LiveView extends CandidateState {
 }
 
 export function newView(config: Readonly<Config>, id: string, ctx: ModelContext, host: HostState): LiveView {
+  const hostRank = Math.max(
+    0,
+    config.hosts.findIndex((h) => h.name === host.name),
+  );
   const spec = config.models[ctx.model];
   const configured = spec?.tokens_per_s ?? TOKENS_PER_S_GB / Math.max(ctx.sizeGb, 0.1);
   return {
@@ -41,6 +45,7 @@ export function newView(config: Readonly<Config>, id: string, ctx: ModelContext,
     tokensPerS: configured,
     sizeGb: ctx.sizeGb,
     hostVramGb: host.budgetGb,
+    hostRank,
     fitsNow: true,
     fitsIfWarmYields: true,
     openUntil: null,

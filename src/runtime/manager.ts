@@ -126,10 +126,12 @@ export async function createManager(
   loader.fleet = fleet;
   fleet.actor.subscribe(() => loader.checkAll());
   const limiters = new Map(fleet.ids().map((id) => [id, new Limiter(fleet.view(id)!.parallelSlots)]));
-  const reconcileTimeoutMs = Math.max(200, config.health.probe_timeout_s * 1000);
+  // A reconciliation makes several calls (/api/ps, /api/tags, /api/show for new models): give it room even
+  // when timings are scaled down, or a busy host reads as a dead one.
+  const reconcileTimeoutMs = Math.max(2000, config.health.probe_timeout_s * 1000);
   let reconciler: Reconciler | undefined;
   const hostHealth = new HostHealth(config, fleet, backends, clock, async (host) => {
-    await reconciler?.reconcile(host);
+    await reconciler?.reconcile(host, true);
   });
   reconciler = new Reconciler(fleet, backends, clock, decisions, hostHealth, reconcileTimeoutMs);
   prober = new Prober(config, fleet, backends, limiters, loader, clock, decisions);

@@ -38,10 +38,13 @@ export class Reconciler {
 
   private readonly running = new Map<string, Promise<void>>();
 
-  /** One reconciliation of `host`, shared with one already running. */
-  reconcile(host: string): Promise<void> {
+  /**
+   * One reconciliation of `host`, shared with one already running — unless `fresh`: a host that just
+   * answered again must not wait on a reconciliation that started while it hung.
+   */
+  reconcile(host: string, fresh = false): Promise<void> {
     const running = this.running.get(host);
-    if (running) return running;
+    if (running && !fresh) return running;
     const p = this.run(host).finally(() => this.running.delete(host));
     this.running.set(host, p);
     return p;

@@ -1,5 +1,6 @@
 import { p50, p95 } from '../../machines/model/latency.ts';
 import { demandAt } from '../../machines/model/updates.ts';
+import type { DiscoveredModel } from '../../machines/supervisor/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { CircuitView, HostView, ModelView, StatusView } from '../manager/types.ts';
 import type { ChainView } from './chains.ts';
@@ -61,8 +62,23 @@ export function modelViews(
         tokens_per_s: { ...view.rate, value: Math.round(view.rate.value * 10) / 10 },
       },
       demand: round2(demandAt(ctx, now)),
+      origin: spec ? 'config' : 'discovered',
+      details: detailsOf(sup.hosts[ctx.host]?.catalog[ctx.model], spec),
     };
   });
+}
+
+function detailsOf(
+  found: DiscoveredModel | undefined,
+  spec: Config['models'][string] | undefined,
+): ModelView['details'] {
+  return {
+    family: found?.family ?? spec?.family ?? null,
+    parameter_size: found?.parameterSize ?? spec?.parameter_size ?? null,
+    quantization_level: found?.quantization ?? spec?.quantization_level ?? null,
+    capabilities: [...(found?.capabilities ?? [])],
+    context_length: found?.contextLength ?? spec?.context_length ?? null,
+  };
 }
 
 function roundOrNull(n: number | null): number | null {

@@ -133,6 +133,14 @@ export function sampleStatus(): StatusView {
       tokens_per_s: { value: 50, source: 'config', samples: 0 },
     },
     demand: s.in_flight ?? 0,
+    origin: 'config',
+    details: {
+      family: 'llama',
+      parameter_size: null,
+      quantization_level: 'Q4_K_M',
+      capabilities: ['completion'],
+      context_length: 131_072,
+    },
   }));
   const circuits: CircuitView[] = models.map((m) => ({
     id: m.id,

@@ -268,6 +268,14 @@ export function createFakeManager(
             tokens_per_s: { value: spec.tokens_per_s, source: 'config', samples: 0 },
           },
           demand: 0,
+          origin: 'config',
+          details: {
+            family: spec.family ?? null,
+            parameter_size: spec.parameter_size ?? null,
+            quantization_level: spec.quantization_level ?? null,
+            capabilities: ['completion'],
+            context_length: spec.context_length ?? null,
+          },
         };
       });
     },
