@@ -23,6 +23,59 @@ export interface BenchResults {
   soak?: SoakResult;
   close_problems: string[];
   errors: Record<string, string>;
+  /** Benches not run this time, carried over from the previous results file: bench → that run's commit. */
+  carried?: Record<string, string>;
+  /** The targets of the run before this one (name → value and commit), for the "previous" column. */
+  previous?: { git: string; targets: Record<string, string | number> };
+}
+
+/** Every target of a run as rows: bench, name, goal, value, met, note. */
+export function targetRows(
+  r: BenchResults,
+): Array<[string, string, string, string | number, boolean, string]> {
+  const rows: Array<[string, string, string, string | number, boolean, string]> = [];
+  for (const t of r.overhead?.targets ?? []) rows.push(['overhead', t.name, t.goal, t.value, t.met, t.note]);
+  for (const t of r.scheduler?.targets ?? [])
+    rows.push(['scheduler', t.name, t.goal, t.value, t.met, t.note]);
+  if (r.chaos) {
+    const rate = r.chaos.answered / Math.max(1, r.chaos.requests);
+    rows.push([
+      'chaos',
+      'no request lost, no unhandled rejection, nothing stuck, VRAM within budget',
+      'all',
+      r.chaos.pass ? 'yes' : 'no',
+      r.chaos.pass,
+      r.chaos.pass ? '' : chaosNote(r.chaos),
+    ]);
+    rows.push([
+      'chaos',
+      `requests answered (64 clients, ${pct(r.chaos.fault_rate)} under a fault; the rest clear errors)`,
+      '≥ 99%',
+      pct(rate),
+      rate >= 0.99,
+      `${r.chaos.answered} of ${r.chaos.requests}; ${r.chaos.evictions_by_ollama} evictions by Ollama's own scheduler`,
+    ]);
+  }
+  if (r.soak) {
+    const rate = r.soak.answered / Math.max(1, r.soak.requests);
+    rows.push([
+      'soak',
+      `RSS and heap flat after warm-up (${r.soak.minutes} min)`,
+      'flat',
+      r.soak.flat ? 'flat' : 'growing',
+      r.soak.flat,
+      r.soak.verdict,
+    ]);
+    rows.push([
+      'soak',
+      `requests answered (${r.soak.workers} clients, ${pct(r.soak.fault_rate)} faults, ${r.soak.minutes} min)`,
+      '≥ 99%',
+      pct(rate),
+      rate >= 0.99,
+      `${r.soak.answered} of ${r.soak.requests}`,
+    ]);
+  }
+  return rows;
 }
 
 /** The results as markdown: one section per bench, targets first. */
@@ -37,38 +90,34 @@ export function renderResults(r: BenchResults): string {
     `Machine: ${m.cpu_model}, ${m.nproc} CPUs (nproc), ${m.memory_gb} GB RAM, ${m.platform}, kernel ${m.kernel}, Node ${m.node}.`,
   );
   out.push('');
-  const targets = [
-    ...(r.overhead?.targets.map((t) => ['overhead', t.name, t.goal, t.value, ok(t.met), t.note]) ?? []),
-    ...(r.scheduler?.targets.map((t) => ['scheduler', t.name, t.goal, t.value, ok(t.met), t.note]) ?? []),
-    ...(r.chaos
-      ? [
-          [
-            'chaos',
-            'no request lost, no unhandled rejection, nothing stuck, VRAM within budget',
-            'all',
-            r.chaos.pass ? 'yes' : 'no',
-            ok(r.chaos.pass),
-            `${r.chaos.pass ? '' : `${chaosNote(r.chaos)}; `}answered ${pct(r.chaos.answered / Math.max(1, r.chaos.requests))} of requests (the rest clear errors) with ${pct(r.chaos.fault_rate)} under a fault`,
-          ],
-        ]
-      : []),
-    ...(r.soak
-      ? [
-          [
-            'soak',
-            `RSS and heap flat after warm-up (${r.soak.minutes} min)`,
-            'flat',
-            r.soak.flat ? 'flat' : 'growing',
-            ok(r.soak.flat),
-            r.soak.verdict,
-          ],
-        ]
-      : []),
-  ];
+  const previous = r.previous;
+  const targets = targetRows(r).map(([bench, name, goal, value, met, note]) => {
+    const carried = r.carried?.[bench];
+    return [
+      bench,
+      name,
+      goal,
+      value,
+      ok(met),
+      previous?.targets[`${bench}: ${name}`] ?? '–',
+      `${carried ? `(not re-run: from ${carried}) ` : ''}${note}`,
+    ];
+  });
   out.push('### Targets');
   out.push('');
   out.push(
-    table(['bench', 'target', 'goal', 'value', 'result', 'note'], targets as Array<Array<string | number>>),
+    table(
+      [
+        'bench',
+        'target',
+        'goal',
+        'value',
+        'result',
+        `previous run${previous ? ` (${previous.git})` : ''}`,
+        'note',
+      ],
+      targets as Array<Array<string | number>>,
+    ),
   );
   for (const [name, err] of Object.entries(r.errors)) out.push(`\n**${name} did not complete:** ${err}`);
   if (r.overhead) out.push('', overheadSection(r.overhead));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runChaosBench } from './chaos.ts';
 import { runFailover } from './failover.ts';
@@ -9,7 +9,7 @@ import { machineFacts } from './lib/machine.ts';
 import { replaceBetweenMarkers } from './lib/markdown.ts';
 import { closeProblems } from './lib/world.ts';
 import { profileService, runOverhead } from './overhead.ts';
-import { type BenchResults, renderResults } from './report.ts';
+import { type BenchResults, renderResults, targetRows } from './report.ts';
 import { runScheduler } from './scheduler/index.ts';
 import { runSoak } from './soak.ts';
 
@@ -82,6 +82,7 @@ results.finished_at = new Date().toISOString();
 await closeHttp();
 
 mkdirSync(`${root}bench/results`, { recursive: true });
+carryOver(results);
 writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
 const markdown = renderResults(results);
 if (!args.noReadme) {
@@ -91,6 +92,41 @@ if (!args.noReadme) {
 console.log(`\n${markdown}\n`);
 log(`results: bench/results/latest.json${args.noReadme ? '' : ' and bench/README.md'}`);
 process.exit(Object.keys(results.errors).length ? 1 : 0);
+
+/**
+ * The previous results file gives the "previous run" column, and the benches not run this time (an --only
+ * run) are carried over from it, marked as such, so the file always holds one figure per target.
+ */
+function carryOver(r: BenchResults): void {
+  const file = `${root}bench/results/latest.json`;
+  if (!existsSync(file)) return;
+  let prev: BenchResults;
+  try {
+    prev = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  } catch {
+    return;
+  }
+  r.previous = {
+    git: prev.git,
+    targets: Object.fromEntries(targetRows(prev).map(([b, n, , v]) => [`${b}: ${n}`, v])),
+  };
+  const carried: Record<string, string> = {};
+  for (const key of [
+    'overhead',
+    'profile',
+    'profile_streaming',
+    'failover',
+    'scheduler',
+    'chaos',
+    'soak',
+  ] as const) {
+    if (r[key] !== undefined || prev[key] === undefined) continue;
+    (r as unknown as Record<string, unknown>)[key] = prev[key];
+    const bench = key.startsWith('profile') ? 'overhead' : key;
+    carried[bench] = prev.carried?.[bench] ?? prev.git;
+  }
+  if (Object.keys(carried).length > 0) r.carried = carried;
+}
 
 function gitCommit(): string {
   try {
