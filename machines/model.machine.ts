@@ -50,6 +50,10 @@ export const modelMachine = setup({
     trialInFlight: ({ context, event }) => g.trialInFlight(context, event),
     reportsLoaded: ({ context, event }) => g.reportsLoaded(context, event),
     reportsGone: ({ context, event }) => g.reportsGone(context, event),
+    peerOpens: ({ context, event }) => g.peerOpens(context, event),
+    peerOpensLater: ({ context, event }) => g.peerOpensLater(context, event),
+    peerCloses: ({ context, event }) => g.peerCloses(context, event),
+    isResident: ({ context }) => context.resident,
   },
   actions: {
     stamp: assign(({ context, event }) => u.stamp(context, event)),
@@ -101,6 +105,14 @@ export const modelMachine = setup({
     closeCircuit: assign(({ context }) => u.closeCircuit(context)),
     forgetInFlight: assign(({ context, event }) => u.forgetInFlight(context, event)),
     resetTrials: assign(({ context }) => u.resetTrials(context)),
+    adoptOpen: assign(({ context, event }) => {
+      assertEvent(event, 'PEER_CIRCUIT');
+      return u.adoptOpen(context, event);
+    }),
+    mergeEstimates: assign(({ context, event }) => {
+      assertEvent(event, 'PEER_ESTIMATES');
+      return u.mergeEstimates(context, event);
+    }),
   },
 }).createMachine({
   id: 'model',
@@ -122,6 +134,9 @@ export const modelMachine = setup({
     UNLOADED: { actions: 'noteUnloaded' },
     RECONCILED: { actions: 'residencyReported' },
     RESTORED: { actions: 'forgetInFlight' },
+    // Shared state with other replicas: an opening anywhere opens the circuit here too.
+    PEER_CIRCUIT: [{ guard: 'peerOpens', target: '.open', actions: 'adoptOpen' }, { actions: 'stamp' }],
+    PEER_ESTIMATES: { actions: 'mergeEstimates' },
   },
   states: {
     unloaded: {
@@ -298,10 +313,22 @@ export const modelMachine = setup({
           },
           { actions: ['stamp', 'endProbe'] },
         ],
+        PEER_CIRCUIT: [
+          { guard: and(['peerCloses', 'isResident']), target: 'loaded', actions: ['stamp', 'closeCircuit'] },
+          { guard: 'peerCloses', target: 'unloaded', actions: ['stamp', 'closeCircuit'] },
+          { guard: 'peerOpensLater', target: 'open', reenter: true, actions: 'adoptOpen' },
+          { actions: 'stamp' },
+        ],
       },
     },
     halfOpen: {
       on: {
+        PEER_CIRCUIT: [
+          { guard: and(['peerCloses', 'isResident']), target: 'loaded', actions: ['stamp', 'closeCircuit'] },
+          { guard: 'peerCloses', target: 'unloaded', actions: ['stamp', 'closeCircuit'] },
+          { guard: 'peerOpens', target: 'open', actions: 'adoptOpen' },
+          { actions: 'stamp' },
+        ],
         REQUEST_STARTED: [{ guard: 'hasTrialLeft', actions: 'startTrial' }, { actions: 'startRequest' }],
         REQUEST_SUCCEEDED: [
           {
@@ -340,6 +367,8 @@ export const modelMachine = setup({
       on: {
         MODEL_MISSING: { actions: 'stamp' },
         MODEL_FOUND: { target: 'unloaded', actions: 'stamp' },
+        // Another replica's verdict on a model this host does not have says nothing here.
+        PEER_CIRCUIT: { actions: 'stamp' },
         LOAD_REQUESTED: { target: 'loading', actions: 'beginLoad' },
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },

@@ -9,8 +9,10 @@ import {
   catalogued,
   hostDown,
   hostUp,
+  ledgerSynced,
   loadFailed,
   loadSucceeded,
+  plannerChanged,
   reconciled,
   restored,
   unloaded,
@@ -111,6 +113,12 @@ export const supervisorMachine = setup({
         case 'RESTORED':
           restored(step, event.now);
           break;
+        case 'PLANNER_CHANGED':
+          plannerChanged(step, event, facts);
+          break;
+        case 'LEDGER_SYNC':
+          ledgerSynced(step, event, facts);
+          break;
       }
       enqueue.assign(step.ctx);
       for (const m of discovered) {
@@ -167,6 +175,8 @@ export const supervisorMachine = setup({
         ROOM_CHANGED: { actions: 'step' },
         TICK: { actions: 'step' },
         RESTORED: { actions: 'step' },
+        PLANNER_CHANGED: { actions: 'step' },
+        LEDGER_SYNC: { actions: 'step' },
       },
     },
   },
@@ -183,6 +193,7 @@ function freshHost(h: SupervisorInput['hosts'][number]): HostState {
     foreign: [],
     ledger: {},
     catalog: {},
+    planner: 'local',
   };
 }
 

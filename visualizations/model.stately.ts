@@ -11,6 +11,11 @@ export const machine = createMachine({
     LOAD_FAILED: { target: '.missing', guard: 'isMissingFailure', actions: 'stamp' },
     LOAD_SUCCEEDED: { actions: 'loadMeasured' },
     MODEL_MISSING: { target: '.missing', actions: 'stamp' },
+    PEER_CIRCUIT: [
+      { target: '.open', guard: 'peerOpens', actions: 'adoptOpen' },
+      { actions: 'stamp' },
+    ],
+    PEER_ESTIMATES: { actions: 'mergeEstimates' },
     PROBE_STARTED: { actions: 'startProbe' },
     RECONCILED: { actions: 'residencyReported' },
     REQUEST_CANCELLED: { actions: 'endRequest' },
@@ -191,6 +196,16 @@ export const machine = createMachine({
           { target: 'halfOpen', guard: 'recoveryDue', actions: 'enterHalfOpen' },
           { target: 'open', actions: 'stamp', reenter: true },
         ],
+        PEER_CIRCUIT: [
+          {
+            target: 'loaded',
+            guard: 'peerCloses and isResident',
+            actions: ['stamp', 'closeCircuit'],
+          },
+          { target: 'unloaded', guard: 'peerCloses', actions: ['stamp', 'closeCircuit'] },
+          { target: 'open', guard: 'peerOpensLater', actions: 'adoptOpen', reenter: true },
+          { actions: 'stamp' },
+        ],
         PROBE_FAILED: [
           { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
           {
@@ -213,6 +228,16 @@ export const machine = createMachine({
     },
     halfOpen: {
       on: {
+        PEER_CIRCUIT: [
+          {
+            target: 'loaded',
+            guard: 'peerCloses and isResident',
+            actions: ['stamp', 'closeCircuit'],
+          },
+          { target: 'unloaded', guard: 'peerCloses', actions: ['stamp', 'closeCircuit'] },
+          { target: 'open', guard: 'peerOpens', actions: 'adoptOpen' },
+          { actions: 'stamp' },
+        ],
         PROBE_FAILED: [
           { target: 'missing', guard: 'isMissingFailure', actions: ['stamp', 'endProbe'] },
           {
@@ -263,6 +288,7 @@ export const machine = createMachine({
         LOAD_SUCCEEDED: { target: 'loaded', actions: 'loadMeasured' },
         MODEL_FOUND: { target: 'unloaded', actions: 'stamp' },
         MODEL_MISSING: { actions: 'stamp' },
+        PEER_CIRCUIT: { actions: 'stamp' },
         PROBE_FAILED: { actions: ['stamp', 'endProbe'] },
         PROBE_SUCCEEDED: { target: 'loaded', actions: 'probeSucceeded' },
         RECONCILED: { actions: 'stamp' },

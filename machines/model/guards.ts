@@ -62,3 +62,15 @@ export const reportsLoaded: G = (_c, e) => e.type === 'RECONCILED' && e.loaded;
 
 /** /api/ps no longer lists the model, and the sample is newer than our last load. */
 export const reportsGone: G = (c, e) => e.type === 'RECONCILED' && !e.loaded && !staleSample(c, e);
+
+/** A peer replica says the circuit is open until a time still ahead. */
+export const peerOpens: G = (_c, e) =>
+  e.type === 'PEER_CIRCUIT' && e.state === 'open' && (e.openUntil ?? Number.POSITIVE_INFINITY) > e.now;
+
+/** A peer replica's circuit is open until later than ours. */
+export const peerOpensLater: G = (c, e) =>
+  peerOpens(c, e) &&
+  e.type === 'PEER_CIRCUIT' &&
+  (e.openUntil ?? Number.POSITIVE_INFINITY) > (c.openUntil ?? 0);
+
+export const peerCloses: G = (_c, e) => e.type === 'PEER_CIRCUIT' && e.state === 'closed';

@@ -173,7 +173,20 @@ export type ModelEvent =
   | ({ type: 'MODEL_FOUND' } & At)
   | ({ type: 'DEADLINE_REACHED'; at: number } & At)
   /** Sent once after restoring from a snapshot: nothing that was in flight survived the restart. */
-  | ({ type: 'RESTORED' } & At);
+  | ({ type: 'RESTORED' } & At)
+  /** Another replica opened or closed this model's circuit (shared state, issue 17). */
+  | ({ type: 'PEER_CIRCUIT'; state: 'open' | 'closed'; openUntil?: number; reason?: string } & At)
+  /** Another replica's learned estimates for this model on this host, merged by sample count. */
+  | ({ type: 'PEER_ESTIMATES' } & PeerEstimates & At);
+
+export interface PeerEstimates {
+  measuredSizeGb: number | null;
+  sizeSamples: number;
+  measuredLoadMs: number | null;
+  loadSamples: number;
+  tokensPerS: number | null;
+  tokenSamples: number;
+}
 
 export type ModelEventType = ModelEvent['type'];
 export type ModelEventOf<T extends ModelEventType> = Extract<ModelEvent, { type: T }>;

@@ -229,3 +229,40 @@ export function forgetInFlight(c: Ctx, e: Timed): Patch {
 export function resetTrials(c: Ctx): Patch {
   return { trialsLeft: c.circuit.halfOpenMaxCalls, trialsInFlight: 0 };
 }
+
+/** A peer replica opened the circuit: adopt its open time (its own count of openings stays its own). */
+export function adoptOpen(c: Ctx, e: ModelEventOf<'PEER_CIRCUIT'>): Patch {
+  const now = timeOf(c, e);
+  const until = Math.max(e.openUntil ?? now + c.circuit.recoveryTimeoutMs, c.openUntil ?? 0);
+  return {
+    now,
+    openUntil: Math.min(until, now + c.circuit.recoveryTimeoutMaxMs),
+    openedAt: now,
+    openReason: `peer: ${e.reason ?? 'opened elsewhere'}`,
+    closedAt: null,
+    trialsLeft: 0,
+    trialsInFlight: 0,
+  };
+}
+
+/** Two estimates of one figure, weighted by how many measurements each rests on. */
+function merged(mine: number | null, mineN: number, theirs: number | null, theirsN: number): number | null {
+  if (theirs === null || theirsN <= 0) return mine;
+  if (mine === null || mineN <= 0) return theirs;
+  return (mine * mineN + theirs * theirsN) / (mineN + theirsN);
+}
+
+/** Another replica's measurements, merged with ours (never overwriting them). */
+export function mergeEstimates(c: Ctx, e: ModelEventOf<'PEER_ESTIMATES'>): Patch {
+  const patch: Patch = { now: timeOf(c, e) };
+  const size = merged(c.measuredSizeGb, c.sizeSamples, e.measuredSizeGb, e.sizeSamples);
+  if (size !== c.measuredSizeGb) patch.measuredSizeGb = size;
+  const load = merged(c.measuredLoadMs, c.loadSamples, e.measuredLoadMs, e.loadSamples);
+  if (load !== null && load !== c.measuredLoadMs) {
+    patch.measuredLoadMs = load;
+    patch.loadTimeMs = load;
+  }
+  const rate = merged(c.tokensPerS, c.tokenSamples, e.tokensPerS, e.tokenSamples);
+  if (rate !== c.tokensPerS) patch.tokensPerS = rate;
+  return patch;
+}

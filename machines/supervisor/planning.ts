@@ -85,6 +85,20 @@ export function attemptWant(step: Step, w: WantInput, now: number, facts: FactsO
   if (slot && slot.status !== 'unloading') return 'satisfied';
   // Down hosts and models being unloaded come back: wait for them rather than refuse.
   if (slot || host.health.status === 'down') return 'blocked';
+  // Another replica plans this host: hand the want over (once) and wait for its ledger to show the model.
+  if (host.planner === 'peer') {
+    if (!queued)
+      decide(step, {
+        ...base,
+        kind: 'forwarded',
+        mode: w.mode,
+        urgency: w.urgency,
+        until: w.until,
+        ...(w.force && { force: true }),
+        reason: `${hostName} is planned by another replica: want for ${model} handed to it`,
+      });
+    return 'blocked';
+  }
   if (f.state === 'missing') {
     decide(step, {
       ...base,

@@ -199,3 +199,39 @@ export function restored(step: Step, now: number): void {
   }
   step.ctx = { ...step.ctx, hosts, wants: step.ctx.wants.filter((w) => w.mode === 'warm' && w.until > now) };
 }
+
+/** The planner lease moved: taking it, this supervisor plans the host's queued wants itself from now on. */
+export function plannerChanged(step: Step, e: Ev<'PLANNER_CHANGED'>, facts: FactsOf): void {
+  const host = step.ctx.hosts[e.host];
+  if (!host || host.planner === e.planner) return;
+  withHost(step, { ...host, planner: e.planner });
+  if (e.planner === 'local') replan(step, e.host, e.now, facts);
+}
+
+/**
+ * The host's planner (another replica) published its ledger: mirrored wholesale, and the model actors told
+ * what is resident now as if /api/ps had said it. Ignored while this supervisor plans the host itself.
+ */
+export function ledgerSynced(step: Step, e: Ev<'LEDGER_SYNC'>, facts: FactsOf): void {
+  const host = step.ctx.hosts[e.host];
+  if (!host || host.planner !== 'peer') return;
+  withHost(step, { ...host, ledger: e.ledger, foreign: e.foreign });
+  for (const id of Object.keys(step.ctx.models)) {
+    const { host: h, model } = splitId(id);
+    if (h !== e.host) continue;
+    const slot = e.ledger[model];
+    const loaded = slot?.status === 'loaded';
+    if (loaded === (host.ledger[model]?.status === 'loaded')) continue;
+    step.fx.toModels.push({
+      id,
+      event: {
+        type: 'RECONCILED',
+        now: e.now,
+        sampledAt: e.now,
+        loaded,
+        ...(slot && { sizeVramGb: slot.vramGb, sizeGb: slot.sizeGb }),
+      },
+    });
+  }
+  replan(step, e.host, e.now, facts);
+}

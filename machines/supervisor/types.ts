@@ -76,6 +76,11 @@ export interface HostState {
   ledger: Record<string, LedgerSlot>;
   /** model name → what the host says of it (discovery). */
   catalog: Record<string, DiscoveredModel>;
+  /**
+   * Who plans loads for this host. `local` (always, with one replica): this supervisor. `peer`: another
+   * replica holds the host's planner lease; wants are forwarded to it and its ledger is mirrored here.
+   */
+  planner: 'local' | 'peer';
 }
 
 export type { EvictionPolicyName, PlanInputs, WantMode };
@@ -94,7 +99,7 @@ export interface Want {
 }
 
 export interface SupervisorInput {
-  hosts: Array<Omit<HostState, 'health' | 'ledger' | 'catalog' | 'foreign' | 'lastReconciledAt'>>;
+  hosts: Array<Omit<HostState, 'health' | 'ledger' | 'catalog' | 'foreign' | 'lastReconciledAt' | 'planner'>>;
   models: ModelInput[];
   /** Model actor ids never evicted by our own plans (the warm set on each host). */
   pinned: string[];
@@ -168,7 +173,11 @@ export type SupervisorEvent =
   /** Periodic: bring back warm-set models that are not loaded, drop expired wants. */
   | ({ type: 'TICK' } & At)
   /** Sent once after restoring from a snapshot: loads, unloads and requests in flight died with the process. */
-  | ({ type: 'RESTORED' } & At);
+  | ({ type: 'RESTORED' } & At)
+  /** This replica took (local) or lost (peer) the host's planner lease. */
+  | ({ type: 'PLANNER_CHANGED'; host: string; planner: 'local' | 'peer' } & At)
+  /** The ledger the host's planner (another replica) published: mirrored as is. */
+  | ({ type: 'LEDGER_SYNC'; host: string; ledger: Record<string, LedgerSlot>; foreign: ForeignModel[] } & At);
 
 /** Commands to the loader actor, which does the I/O and answers with events. */
 export type LoaderCommand =
@@ -214,7 +223,8 @@ export type PlanDecision =
   | (DecisionBase & { kind: 'loaded'; duration_ms: number; vram_gb: number })
   | (DecisionBase & { kind: 'load_failed'; error_class: string })
   | (DecisionBase & { kind: 'want_expired' | 'unloaded' | 'vanished' })
-  | (DecisionBase & { kind: 'host_down' | 'host_up' });
+  | (DecisionBase & { kind: 'host_down' | 'host_up' })
+  | (DecisionBase & { kind: 'forwarded'; mode: WantMode; urgency: Urgency; force?: boolean; until: number });
 
 export type PlanDecisionKind = PlanDecision['kind'];
 

@@ -35,6 +35,8 @@ export function describeDecision(d: PlanDecision): { kind: DecisionKind; message
     case 'host_down':
     case 'host_up':
       return { kind: 'host', message: d.reason };
+    case 'forwarded':
+      return { kind: 'load', message: d.reason };
   }
 }
 

@@ -108,6 +108,22 @@ export function labelledEventsFor(c: ModelContext, slowMs = c.circuit.slowCallMs
     ['restored', { type: 'RESTORED', now }],
     ['start', { type: 'REQUEST_STARTED', now }],
     ['probe-start', { type: 'PROBE_STARTED', now }],
+    ['peer-open', { type: 'PEER_CIRCUIT', now, state: 'open', openUntil: now + 60_000, reason: 'fatal' }],
+    ['peer-open-past', { type: 'PEER_CIRCUIT', now, state: 'open', openUntil: now - 1 }],
+    ['peer-close', { type: 'PEER_CIRCUIT', now, state: 'closed' }],
+    [
+      'peer-estimates',
+      {
+        type: 'PEER_ESTIMATES',
+        now,
+        measuredSizeGb: 2.5,
+        sizeSamples: 2,
+        measuredLoadMs: 800,
+        loadSamples: 1,
+        tokensPerS: 40,
+        tokenSamples: 3,
+      },
+    ],
   ];
   if (c.loadedAt !== null)
     ev.push(['ps-gone-stale', { type: 'RECONCILED', now, loaded: false, sampledAt: c.loadedAt - 1 }]);
@@ -160,10 +176,9 @@ export function brokenInvariant(value: string, c: ModelContext): string | null {
     const d = c.openUntil - c.openedAt;
     // Clocks may carry fractions of a ms: allow for floating-point error in openUntil - openedAt.
     const eps = 1e-6 * Math.max(1, c.openUntil);
-    if (
-      d < Math.round(c.circuit.recoveryTimeoutMs) - eps ||
-      d > Math.round(c.circuit.recoveryTimeoutMaxMs) + eps
-    ) {
+    // An opening adopted from a peer replica lasts what is left of the peer's: shorter, never longer.
+    const floor = c.openReason?.startsWith('peer:') ? 0 : Math.round(c.circuit.recoveryTimeoutMs);
+    if (d < floor - eps || d > Math.round(c.circuit.recoveryTimeoutMaxMs) + eps) {
       return 'open time outside [base, cap]';
     }
   }
