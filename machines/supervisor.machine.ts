@@ -1,5 +1,6 @@
 import { type ActorRefFrom, enqueueActions, fromCallback, setup } from 'xstate';
 import { loadTimeGuessMs, sizeEstimate } from '../src/policy/size-estimate.ts';
+import { effectiveEstimates } from './model/estimates.ts';
 import type { ModelInput, ModelStateValue } from './model/types.ts';
 import { demandAt } from './model/updates.ts';
 import { modelMachine } from './model.machine.ts';
@@ -205,17 +206,18 @@ function factsOf(ctx: SupervisorContext, now: number): FactsOf {
     const snap = ref.getSnapshot();
     const c = snap.context;
     const host = ctx.hosts[c.host];
+    const est = effectiveEstimates(c);
     const facts: ModelFacts = {
       state: snap.value as ModelStateValue,
       busy: c.inFlight + c.probing,
       lastUsed: c.lastUsed,
-      loadTimeMs: c.loadTimeMs,
+      loadTimeMs: est.loadTimeMs,
       demand: demandAt(c, now),
       needGb: sizeEstimate({
         configGb: c.sizeGb,
         discovered: host?.catalog[c.model],
-        measuredGb: c.measuredSizeGb,
-        samples: c.sizeSamples,
+        measuredGb: est.sizeGb,
+        samples: est.sizeSamples,
         numParallel: host?.numParallel ?? 1,
       }).value,
     };

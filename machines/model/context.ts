@@ -79,6 +79,7 @@ export function initialContext(input: ModelInput): ModelContext {
     sizeSamples: 0,
     tokensPerS: null,
     tokenSamples: 0,
+    peers: {},
     loadStartedAt: null,
     loadDeadline: null,
     loadedAt: null,

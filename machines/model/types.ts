@@ -104,6 +104,8 @@ export interface ModelContext {
   /** Generation rate measured from Ollama's eval_count / eval_duration (EWMA); null until seen. */
   tokensPerS: number | null;
   tokenSamples: number;
+  /** Other replicas' measurements of this model on this host (their latest totals, by replica id). */
+  peers: Record<string, PeerEstimates>;
   loadStartedAt: number | null;
   loadDeadline: number | null;
   /** When we last learned the model is resident (stale /api/ps samples older than this are ignored). */
@@ -177,7 +179,7 @@ export type ModelEvent =
   /** Another replica opened or closed this model's circuit (shared state, issue 17). */
   | ({ type: 'PEER_CIRCUIT'; state: 'open' | 'closed'; openUntil?: number; reason?: string } & At)
   /** Another replica's learned estimates for this model on this host, merged by sample count. */
-  | ({ type: 'PEER_ESTIMATES' } & PeerEstimates & At);
+  | ({ type: 'PEER_ESTIMATES'; replica: string } & PeerEstimates & At);
 
 export interface PeerEstimates {
   measuredSizeGb: number | null;

@@ -245,24 +245,11 @@ export function adoptOpen(c: Ctx, e: ModelEventOf<'PEER_CIRCUIT'>): Patch {
   };
 }
 
-/** Two estimates of one figure, weighted by how many measurements each rests on. */
-function merged(mine: number | null, mineN: number, theirs: number | null, theirsN: number): number | null {
-  if (theirs === null || theirsN <= 0) return mine;
-  if (mine === null || mineN <= 0) return theirs;
-  return (mine * mineN + theirs * theirsN) / (mineN + theirsN);
-}
-
-/** Another replica's measurements, merged with ours (never overwriting them). */
+/**
+ * Another replica's measurements: its latest totals replace its earlier ones (so receiving them twice
+ * changes nothing); ours stay ours. `effectiveEstimates` merges them when they are read.
+ */
 export function mergeEstimates(c: Ctx, e: ModelEventOf<'PEER_ESTIMATES'>): Patch {
-  const patch: Patch = { now: timeOf(c, e) };
-  const size = merged(c.measuredSizeGb, c.sizeSamples, e.measuredSizeGb, e.sizeSamples);
-  if (size !== c.measuredSizeGb) patch.measuredSizeGb = size;
-  const load = merged(c.measuredLoadMs, c.loadSamples, e.measuredLoadMs, e.loadSamples);
-  if (load !== null && load !== c.measuredLoadMs) {
-    patch.measuredLoadMs = load;
-    patch.loadTimeMs = load;
-  }
-  const rate = merged(c.tokensPerS, c.tokenSamples, e.tokensPerS, e.tokenSamples);
-  if (rate !== c.tokensPerS) patch.tokensPerS = rate;
-  return patch;
+  const { type: _t, now: _n, replica, ...estimates } = e;
+  return { now: timeOf(c, e), peers: { ...c.peers, [replica]: estimates } };
 }

@@ -1,3 +1,4 @@
+import { effectiveEstimates } from '../../machines/model/estimates.ts';
 import type { ModelContext, ModelStateValue } from '../../machines/model/types.ts';
 import { demandAt } from '../../machines/model/updates.ts';
 import { planningLedger } from '../../machines/supervisor/ledger.ts';
@@ -69,9 +70,10 @@ export function refreshFromModel(
   view.openUntil = value === 'open' ? ctx.openUntil : null;
   view.trialsLeft = ctx.trialsLeft;
   view.acceptsTraffic = takesTraffic(value, ctx.openUntil, ctx.trialsLeft, now);
-  if (ctx.tokensPerS !== null) {
-    view.tokensPerS = ctx.tokensPerS;
-    view.rate = { value: ctx.tokensPerS, source: 'measured', samples: ctx.tokenSamples };
+  const est = effectiveEstimates(ctx);
+  if (est.tokensPerS !== null) {
+    view.tokensPerS = est.tokensPerS;
+    view.rate = { value: est.tokensPerS, source: 'measured', samples: est.tokenSamples };
   }
 }
 
@@ -94,17 +96,18 @@ export function refreshFromSupervisor(
   const loading = slot?.status === 'loading';
   view.loadingStartedAt = loading ? slot.since : null;
   view.hostUp = host.health.status !== 'down';
+  const est = effectiveEstimates(ctx);
   view.need = sizeEstimate({
     configGb: ctx.sizeGb,
     discovered: host.catalog[view.model],
-    measuredGb: ctx.measuredSizeGb,
-    samples: ctx.sizeSamples,
+    measuredGb: est.sizeGb,
+    samples: est.sizeSamples,
     numParallel: host.numParallel,
   });
   view.sizeGb = view.need.value;
   view.offloaded = slot ? slot.vramGb + 1e-9 < slot.sizeGb : view.need.value > host.budgetGb;
   // Ollama loads one model at a time per host: a new load waits behind the loads under way.
-  view.loadMs = view.resident || loading ? ctx.loadTimeMs : ctx.loadTimeMs + loadQueueMs;
+  view.loadMs = view.resident || loading ? est.loadTimeMs : est.loadTimeMs + loadQueueMs;
   if (view.resident || loading || slot?.status === 'unloading') {
     view.fitsNow = slot?.status !== 'unloading';
     view.fitsIfWarmYields = view.fitsNow;
@@ -119,7 +122,7 @@ export function refreshFromSupervisor(
       state: ref.getSnapshot().value as ModelStateValue,
       busy: c.inFlight + c.probing,
       lastUsed: c.lastUsed,
-      loadTimeMs: c.loadTimeMs,
+      loadTimeMs: effectiveEstimates(c).loadTimeMs,
       demand: demandAt(c, now),
       needGb: 0,
     };

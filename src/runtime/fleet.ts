@@ -234,8 +234,7 @@ export class Fleet {
     const queue = new Map<string, number>();
     for (const view of this.list) {
       const slot = sup.hosts[view.host]?.ledger[view.model];
-      if (slot?.status === 'loading')
-        queue.set(view.host, (queue.get(view.host) ?? 0) + (this.context(view.id)?.loadTimeMs ?? 0));
+      if (slot?.status === 'loading') queue.set(view.host, (queue.get(view.host) ?? 0) + view.loadMs);
     }
     for (const view of this.list) {
       const ctx = this.context(view.id);

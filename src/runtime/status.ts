@@ -1,3 +1,4 @@
+import { effectiveEstimates } from '../../machines/model/estimates.ts';
 import { p50, p95 } from '../../machines/model/latency.ts';
 import { demandAt } from '../../machines/model/updates.ts';
 import type { DiscoveredModel } from '../../machines/supervisor/types.ts';
@@ -35,13 +36,14 @@ export function modelViews(
     const view = fleet.view(id)!;
     const slot = sup.hosts[ctx.host]?.ledger[ctx.model];
     const spec = config.models[ctx.model];
+    const est = effectiveEstimates(ctx);
     return {
       id,
       name: ctx.model,
       host: ctx.host,
       state: fleet.stateOf(id) ?? 'unknown',
       size_gb: round2(view.need.value),
-      load_time_s: Math.round(ctx.loadTimeMs) / 1000,
+      load_time_s: Math.round(est.loadTimeMs) / 1000,
       strengths: spec ? [...spec.strengths] : [],
       chains: chains.get(ctx.model) ?? [],
       in_flight: ctx.inFlight,
@@ -55,9 +57,9 @@ export function modelViews(
       estimates: {
         vram_gb: { ...view.need, value: round2(view.need.value) },
         load_s: {
-          value: Math.round(ctx.loadTimeMs) / 1000,
-          source: ctx.loadSamples > 0 ? 'measured' : spec ? 'config' : 'discovered',
-          samples: ctx.loadSamples,
+          value: Math.round(est.loadTimeMs) / 1000,
+          source: est.loadSamples > 0 ? 'measured' : spec ? 'config' : 'discovered',
+          samples: est.loadSamples,
         },
         tokens_per_s: { ...view.rate, value: Math.round(view.rate.value * 10) / 10 },
       },

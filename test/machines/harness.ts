@@ -116,6 +116,7 @@ export function labelledEventsFor(c: ModelContext, slowMs = c.circuit.slowCallMs
       {
         type: 'PEER_ESTIMATES',
         now,
+        replica: 'r2',
         measuredSizeGb: 2.5,
         sizeSamples: 2,
         measuredLoadMs: 800,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback } from 'xstate';
+import { effectiveEstimates } from '../../machines/model/estimates.ts';
 import type { ModelInput } from '../../machines/model/types.ts';
 import { modelMachine } from '../../machines/model.machine.ts';
 import type { LoaderCommand, PlanDecision, SupervisorInput } from '../../machines/supervisor/types.ts';
@@ -146,6 +147,7 @@ describe('supervisor: one planner per host across replicas', () => {
     a.send({
       type: 'PEER_ESTIMATES',
       now: T0 + 3,
+      replica: 'r2',
       measuredSizeGb: 8,
       sizeSamples: 1,
       measuredLoadMs: 4000,
@@ -153,6 +155,26 @@ describe('supervisor: one planner per host across replicas', () => {
       tokensPerS: null,
       tokenSamples: 0,
     });
-    expect(a.getSnapshot().context).toMatchObject({ measuredSizeGb: 8, loadTimeMs: 4000 });
+    expect(effectiveEstimates(a.getSnapshot().context)).toMatchObject({ sizeGb: 8, loadTimeMs: 4000 });
+    // The same totals again change nothing; ours, once measured, weigh in by their own sample count.
+    a.send({
+      type: 'PEER_ESTIMATES',
+      now: T0 + 4,
+      replica: 'r2',
+      measuredSizeGb: 8,
+      sizeSamples: 1,
+      measuredLoadMs: 4000,
+      loadSamples: 1,
+      tokensPerS: null,
+      tokenSamples: 0,
+    });
+    a.send({ type: 'LOAD_REQUESTED', now: T0 + 5 });
+    a.send({ type: 'LOAD_SUCCEEDED', now: T0 + 6, durationMs: 2000, sizeGb: 6 });
+    expect(effectiveEstimates(a.getSnapshot().context)).toMatchObject({
+      sizeGb: 7,
+      sizeSamples: 2,
+      loadTimeMs: 3000,
+      loadSamples: 2,
+    });
   });
 });
