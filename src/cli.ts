@@ -1,5 +1,5 @@
 import { parseArgs, UsageError } from './cli/args.ts';
-import { ConfigError } from './config/load.ts';
+import { ConfigError } from './config/config-error.ts';
 
 const USAGE = `rmm — Resilient Model Manager
 

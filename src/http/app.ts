@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -8,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import type { Manager } from '../manager/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { PACKAGE_VERSION as VERSION } from '../package-root.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, flavourOf, flavourOfUrl, toRmmError } from './errors.ts';
@@ -29,10 +29,6 @@ export interface BuildAppOptions {
   /** Clock of the rate limiter (tests). */
   now?: () => number;
 }
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** Secrets never reach a log line, whatever logs a request's headers. */
 const REDACT = [

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
 export interface StaticAsset {
   body: Buffer;
@@ -20,9 +21,10 @@ export interface DashboardAssets {
 }
 
 /** `<repo>/visualizations`, where `npm run visualize` writes. */
-export const DEFAULT_VISUALIZATIONS_DIR = fileURLToPath(new URL('../../../visualizations/', import.meta.url));
+export const DEFAULT_VISUALIZATIONS_DIR = join(PACKAGE_ROOT, 'visualizations');
 
-const ASSETS_DIR = new URL('./assets/', import.meta.url);
+// Static files tsc does not emit: read from the sources, also when the service runs from dist/.
+const ASSETS_DIR = pathToFileURL(join(PACKAGE_ROOT, 'src/http/dashboard/assets/'));
 const DIAGRAMS_MARKER = '<!-- diagrams -->';
 // Only plain names: nothing that could mean a path, even if the allow-list were ever bypassed.
 const DIAGRAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.svg$/;
