@@ -115,6 +115,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.setErrorHandler((err, request, reply) => {
     const e = toRmmError(err, request);
     if (e.code === 'RMM_INTERNAL') request.log.error({ err }, 'unexpected error');
+    // Not ready is an answer, not a failure: every start-up says it to its health checks until a model loads.
+    else if (e.code === 'RMM_NOT_READY') request.log.debug({ code: e.code }, 'not ready yet');
     else if (e.status >= 500) request.log.warn({ code: e.code, detail: e.message }, 'request failed');
     const flavour = flavourOf(request.routeOptions.config?.flavour, request.url);
     return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(flavour, e));
