@@ -32,6 +32,7 @@ import { StatePersistence } from './persistence.ts';
 import { Reconciler } from './reconcile.ts';
 import { buildStatus, chainPositions } from './status.ts';
 import { Ticker } from './ticker.ts';
+import { watchUpstreamVersions } from './upstream-version.ts';
 import { wireMetrics } from './wire-metrics.ts';
 
 export interface ManagerOptions {
@@ -191,6 +192,12 @@ export async function createManager(
   }
 
   const tickers: Ticker[] = [];
+  const upstream = options.passive
+    ? undefined
+    : watchUpstreamVersions(
+        [...backends].map(([host, b]) => ({ host, version: (signal?: AbortSignal) => b.version(signal) })),
+        { clock, intervalMs: config.reconcile_interval_s * 1000, timeoutMs: 5000, logger },
+      );
   if (!options.passive) {
     tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler.reconcileAll()));
     tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => probeDue()));
@@ -256,7 +263,7 @@ export async function createManager(
 
   const started = options.passive ? Promise.resolve() : start();
   async function start() {
-    await reconciler.reconcileAll();
+    await Promise.all([reconciler.reconcileAll(), upstream?.first]);
     // The warm set: loaded at start and pinned, so interactive requests always have a loaded model.
     await Promise.all(fleet.pinned().map((id) => loader.ensureLoaded(id, 'warm set').catch(() => {})));
   }
@@ -336,12 +343,14 @@ export async function createManager(
     },
     ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident),
     catalog: () => Object.keys(config.models),
+    upstreamVersion: () => upstream?.lowest(),
     prometheusMetrics: async () => {
       metrics.observeStatus(manager.status());
       return metrics.render();
     },
     async close() {
       for (const t of tickers) t.stop();
+      upstream?.stop();
       await persistence?.close();
       fleet.stop();
       await Promise.all([...backends.values()].map((b) => b.close()));

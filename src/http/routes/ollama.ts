@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RmmError } from '../../manager/errors.ts';
 import type { ChatMessage } from '../../manager/types.ts';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
@@ -139,10 +140,30 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
   app.get(
     '/api/version',
     {
-      schema: { summary: 'Version of this service', tags },
-      config: { flavour, responses: { 200: { description: 'version', schema: VersionResponse } } },
+      schema: {
+        summary: "Ollama's version: the lowest across the hosts (ours is in the x-rmm-version header)",
+        tags,
+      },
+      config: {
+        flavour,
+        responses: {
+          200: { description: 'version', schema: VersionResponse },
+          503: { description: 'no Ollama host has answered yet (RMM_NOT_READY)' },
+        },
+      },
     },
-    async () => ({ version: deps.version }),
+    async (_request, reply) => {
+      // Clients read this as Ollama's version to decide which features they may use: answer the upstream's.
+      reply.header('x-rmm-version', deps.version);
+      const version = manager.upstreamVersion();
+      if (version === undefined) {
+        throw new RmmError(
+          'RMM_NOT_READY',
+          'no Ollama host has told its version yet; check that the hosts are up (rmm status), then retry',
+        );
+      }
+      return { version };
+    },
   );
 
   function route(
