@@ -5,6 +5,7 @@ import type { ChatMessage } from '../../manager/types.ts';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
+import { headerText } from '../header-text.ts';
 import { psList, showModel, tagsList } from '../ollama-catalog.ts';
 import {
   isKeepAliveZero,
@@ -189,7 +190,7 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
     if (!model.startsWith('auto')) {
       const name = concreteModel(manager, model, flavour);
       const result = await manager.preloadModel(name);
-      reply.header('x-rmm-model-used', encodeURIComponent(result.model_name));
+      reply.header('x-rmm-model-used', headerText(result.model_name));
       request.log.debug({ model: name, status: result.status }, 'load-only request');
     }
     return loadAnswer(kind, model, 'load');
