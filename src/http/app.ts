@@ -11,6 +11,7 @@ import { PACKAGE_VERSION as VERSION } from '../package-root.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, flavourOf, flavourOfUrl, toRmmError } from './errors.ts';
+import { parseRequestBody } from './json-body.ts';
 import { createOpenApi } from './openapi.ts';
 import { createRateLimitHook, TokenBucketLimiter } from './rate-limit.ts';
 import './route-config.ts';
@@ -63,10 +64,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
-  // Ollama reads the body as JSON whatever its content-type, and `curl -d` sends form encoding:
-  // every body is parsed as JSON, with the same limits and prototype-poisoning checks.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // One body parser for every content type (see json-body.ts): JSON on the drop-in routes whatever the
+  // type, as Ollama does; our own routes refuse non-JSON types with 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseRequestBody(request, body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   const deps: AppDeps = {
     manager,
