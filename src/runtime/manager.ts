@@ -109,7 +109,7 @@ export async function createManager(
   );
   // Library users get metrics too (the seed's get_prometheus_metrics); the service passes its own registry.
   const metrics = options.metrics ?? createMetrics();
-  const metricsObserver = wireMetrics(metrics);
+  const metricsObserver = wireMetrics(metrics, config.deadlines);
   const loader = new Loader(config, fleet, backends, clock, decisions, metricsObserver);
   prober = new Prober(config, fleet, backends, clock, decisions);
   const reconciler = new Reconciler(

@@ -82,7 +82,7 @@ export async function startService(
       })
     : undefined;
   if (inspection) closers.push(() => inspection.close());
-  const metrics = createMetrics();
+  const metrics = createMetrics({ defaultMetrics: true });
   const manager = await createManager(config, {
     logger,
     backend,

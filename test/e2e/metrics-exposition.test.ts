@@ -73,6 +73,12 @@ describe('/metrics exposition', () => {
         'rmm_vram_used_bytes',
         'rmm_loads_total',
         'rmm_load_duration_seconds',
+        'rmm_model_state',
+        'rmm_deadline_outcomes_total',
+        // The service's process and Node.js metrics, under their standard names.
+        'process_cpu_user_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
       ]) {
         expect(families.get(name)?.samples.length, name).toBeGreaterThan(0);
       }
