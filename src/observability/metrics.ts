@@ -264,6 +264,7 @@ export function createMetrics(options: MetricsOptions = {}) {
       'host',
     ]),
     vramBudgetBytes: gauge('vram_budget_bytes', 'VRAM budget of a host', ['host']),
+    hostUp: gauge('host_up', 'Whether an Ollama host answers: 1 up, 0 down', ['host']),
     loadsTotal: counter('loads_total', 'Model loads by outcome', ['model', 'outcome']),
     loadDuration: histogram('load_duration_seconds', 'Time to load a model', ['model'], LOAD_BUCKETS),
     evictionsTotal: counter('evictions_total', 'Models unloaded to make room or by expiry', [
@@ -323,6 +324,9 @@ function observeStatus(m: Metrics, status: StatusView): void {
   for (const host of status.hosts) {
     m.vramUsedBytes.set({ host: host.name }, Math.round(host.vram_used_gb * GB));
     m.vramBudgetBytes.set({ host: host.name }, Math.round(host.vram_budget_gb * GB));
+    // Host health when the status has it (a host breaker), else whether the host answered last time.
+    const health = (host as { health?: string }).health;
+    m.hostUp.set({ host: host.name }, (health === undefined ? host.reachable : health !== 'down') ? 1 : 0);
   }
 }
 

@@ -115,6 +115,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('rmm_model_state{model="llama3.2:3b",host="local",state="loaded"} 1');
     expect(text).toContain(`rmm_vram_budget_bytes{host="local"} ${16e9}`);
     expect(text).toContain(`rmm_vram_used_bytes{host="local"} ${2.5e9}`);
+    expect(text).toContain('rmm_host_up{host="local"} 1');
     expect(text).toContain('rmm_http_requests_total{method="GET",route="/api/tags",status="200"} 1');
     expect(text).toContain('rmm_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     // Every state is a series, 0 or 1 (kube-state-metrics style): exactly one is 1 per model.
