@@ -81,10 +81,12 @@ function renderDiagrams(names: string[]): string {
   const figures = names.map((name) => {
     const url = `/dashboard/diagrams/${encodeURIComponent(name)}`;
     const title = escapeHtml(name.replace(/\.svg$/, ''));
+    // The model machine is thousands of pixels wide: the page shows an overview, the link the real size.
     return (
-      `<figure class="diagram"><a href="${url}" target="_blank" rel="noopener">` +
+      `<figure class="diagram"><a href="${url}" target="_blank" rel="noopener" title="Open ${title} full size">` +
       `<img src="${url}" alt="State diagram: ${title}" loading="lazy"></a>` +
-      `<figcaption>${title}</figcaption></figure>`
+      `<figcaption>${title} · <a class="full-size" href="${url}" target="_blank" rel="noopener">` +
+      'open full size (SVG)</a></figcaption></figure>'
     );
   });
   return `<div class="diagrams">${figures.join('')}</div>`;
