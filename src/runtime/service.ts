@@ -70,7 +70,7 @@ export async function startService(
         'Set OLLAMA_HOST or configure hosts to use a real Ollama. ***',
     );
     logger.info(
-      { simulator: simulatorUrls[0] },
+      { simulator_url: simulatorUrls[0] },
       `inject a fault: ${faultExample(simulatorUrls[0]!, Object.keys(config.models)[0] ?? 'MODEL')}`,
     );
   }
