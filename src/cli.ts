@@ -90,7 +90,11 @@ async function serve(argv: string[]): Promise<number> {
   });
   const stop = async (signal: string) => {
     service.logger.info({ signal }, 'shutting down');
+    // Closing waits on things that hold no handle of their own (the log transport's worker ending): keep
+    // the process up until it is done, or Node would end it early with exit code 13.
+    const hold = setInterval(() => {}, 1000);
     await service.close();
+    clearInterval(hold);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -29,7 +29,8 @@ export function createServiceLogger(opts: ServiceLoggerOptions): ServiceLogger {
       target: 'pino-pretty',
       options: {
         destination: opts.prettyDestination ?? 1,
-        colorize: opts.prettyDestination === undefined,
+        // On the terminal pino-pretty decides (colours unless NO_COLOR is set); never into a file.
+        ...(opts.prettyDestination !== undefined && { colorize: false }),
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname',
       },
