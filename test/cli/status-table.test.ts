@@ -183,7 +183,10 @@ describe('rmm status table', () => {
     // Colour codes do not shift the columns.
     const lines = coloured.split('\n');
     const header = lines.find((l) => l.startsWith('MODEL'))!;
-    const busy = lines.find((l) => l.startsWith('busy:3b'))!.replaceAll('\u001b[32m', '').replaceAll('\u001b[0m', '');
+    const busy = lines
+      .find((l) => l.startsWith('busy:3b'))!
+      .replaceAll('\u001b[32m', '')
+      .replaceAll('\u001b[0m', '');
     expect(busy.indexOf('2.5 GB')).toBe(header.indexOf('VRAM'));
   });
 
