@@ -6,6 +6,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Builds dist/ when it is older than the sources: some tests run the compiled `bin/rmm.js`.
+    globalSetup: ['test/support/build-dist.ts'],
     projects: [
       { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'] } },
       {

@@ -1,5 +1,5 @@
 import { parseArgs, UsageError } from './cli/args.ts';
-import { ConfigError } from './config/load.ts';
+import { ConfigError } from './config/config-error.ts';
 
 const USAGE = `rmm — Resilient Model Manager
 
@@ -19,7 +19,8 @@ Usage:
   rmm visualize [--check]          regenerate the machine diagrams in visualizations/
   rmm inspect-replay FILE [--inspect-url URL]
                                    send a recorded --inspect-log file to a Stately inspector
-  rmm status [--url URL]           print a running service's status
+  rmm status [--url URL] [--json] [--watch] [--interval S] [--decisions N]
+                                   a running service's models, hosts and last decisions as a table
   rmm help                         this text
 
 Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL.`;
@@ -98,7 +99,11 @@ async function serve(argv: string[]): Promise<number> {
   });
   const stop = async (signal: string) => {
     service.logger.info({ signal }, 'shutting down');
+    // Closing waits on things that hold no handle of their own (the log transport's worker ending): keep
+    // the process up until it is done, or Node would end it early with exit code 13.
+    const hold = setInterval(() => {}, 1000);
     await service.close();
+    clearInterval(hold);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -109,19 +114,16 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { url: 'string' });
-  const url = (flags['url'] as string | undefined) ?? `http://127.0.0.1:${process.env['RMM_PORT'] ?? 8309}`;
-  const headers: Record<string, string> = {};
-  if (process.env['RMM_API_KEY']) headers['authorization'] = `Bearer ${process.env['RMM_API_KEY']}`;
-  let res: Response;
-  try {
-    res = await fetch(`${url}/api/echo/resilient/status`, { headers });
-  } catch {
-    console.error(`rmm: nothing answers at ${url}; start it with "npm start" or pass --url`);
-    return 1;
-  }
-  console.log(JSON.stringify(await res.json(), null, 2));
-  return res.ok ? 0 : 1;
+  const { statusCommand } = await import('./cli/status-command.ts');
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  return statusCommand(argv, {
+    out: (text) => process.stdout.write(text),
+    err: (line) => console.error(line),
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+    signal: stop.signal,
+  });
 }
 
 async function inspectReplay(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { DEFAULT_OLLAMA_URL } from './config/defaults.ts';
 import { validateConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -8,6 +8,7 @@ import { registerDashboard } from './http/dashboard/index.ts';
 import { createInspection } from './inspection/index.ts';
 import type { Manager } from './manager/types.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { createServiceLogger } from './observability/service-logger.ts';
 import { createManager } from './runtime/manager.ts';
 import { startSimulator } from './simulator/index.ts';
 
@@ -42,19 +43,12 @@ export async function startService(
   const closers: Array<() => Promise<void>> = [];
   let logger = options.logger;
   if (!logger) {
-    // Buffered stdout: a synchronous write per log line is a syscall on every request's path. The buffer is
-    // flushed every 250 ms and on close, so a quiet service's lines still appear promptly.
-    const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-    const flusher = setInterval(() => destination.flush(), 250);
-    flusher.unref();
-    closers.push(async () => {
-      clearInterval(flusher);
-      destination.flushSync();
+    const own = createServiceLogger({
+      level: initial.server.log_level,
+      pretty: process.stdout.isTTY === true,
     });
-    logger = pino(
-      { level: initial.server.log_level, redact: ['req.headers.authorization', 'headers.authorization'] },
-      destination,
-    );
+    closers.push(own.close);
+    logger = own.logger;
   }
 
   let config = initial;
@@ -63,8 +57,8 @@ export async function startService(
   if (await shouldSimulate(initial, env)) {
     backend = 'simulated';
     const sims = [];
-    for (const host of initial.hosts) {
-      const sim = await startSimulator({ config: initial, hostName: host.name });
+    for (const [i, host] of initial.hosts.entries()) {
+      const sim = await startBuiltInSimulator(initial, host.name, i, logger);
       closers.push(() => sim.close());
       sims.push({ ...host, url: sim.url });
       simulatorUrls.push(sim.url);
@@ -75,6 +69,10 @@ export async function startService(
       '*** NO OLLAMA FOUND: serving from the BUILT-IN SIMULATOR. Answers are simulated, not real model output. ' +
         'Set OLLAMA_HOST or configure hosts to use a real Ollama. ***',
     );
+    logger.info(
+      { simulator_url: simulatorUrls[0] },
+      `inject a fault: ${faultExample(simulatorUrls[0]!, Object.keys(config.models)[0] ?? 'MODEL')}`,
+    );
   }
 
   const inspection = options.inspection
@@ -84,7 +82,7 @@ export async function startService(
       })
     : undefined;
   if (inspection) closers.push(() => inspection.close());
-  const metrics = createMetrics();
+  const metrics = createMetrics({ defaultMetrics: true });
   const manager = await createManager(config, {
     logger,
     backend,
@@ -134,4 +132,37 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The simulator listens on `simulator.port` (Ollama's 11434 by default, where nothing answered, so the
+ * README's examples work as written), the next ports for further hosts; a taken port falls back to any
+ * free one, and the log says which.
+ */
+async function startBuiltInSimulator(
+  config: Readonly<Config>,
+  hostName: string,
+  index: number,
+  logger: Logger,
+) {
+  const wanted = config.simulator.port === 0 ? 0 : config.simulator.port + index;
+  try {
+    return await startSimulator({ config, hostName, port: wanted });
+  } catch (err) {
+    if (wanted === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const sim = await startSimulator({ config, hostName, port: 0 });
+    logger.warn(
+      { wanted, url: sim.url },
+      `simulator: port ${wanted} is taken; listening on ${sim.url} instead`,
+    );
+    return sim;
+  }
+}
+
+/** The exact command that injects a fault into the built-in simulator, with its real address. */
+export function faultExample(simulatorUrl: string, model: string): string {
+  return (
+    `curl -s -X POST ${simulatorUrl}/__sim/faults -H 'Content-Type: application/json' ` +
+    `-d '{"kind": "http_500", "model": "${model}", "count": 5}'`
+  );
 }

@@ -69,7 +69,7 @@ export function unloaded(step: Step, e: Ev<'UNLOADED'>, facts: FactsOf): void {
 export function reconciled(step: Step, e: Ev<'HOST_RECONCILED'>, facts: FactsOf): void {
   const host = step.ctx.hosts[e.host];
   if (!host) return;
-  hostAnswered(step, host, e.now);
+  hostAnswered(step, host, e.now, e.version);
   const ours = (m: string) => step.ctx.models[`${e.host}/${m}`] !== undefined;
   const r = reconcileLedger(step.ctx.hosts[e.host]!, e.models, e.sampledAt, e.now, ours);
   withHost(step, r.host);

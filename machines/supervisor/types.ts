@@ -164,6 +164,8 @@ export type SupervisorEvent =
       /** When /api/ps was asked; answers about loads that finished after this are stale. */
       sampledAt: number;
       models: PsModel[];
+      /** What /api/version said in the same round. */
+      version?: string;
     } & At)
   | ({ type: 'HOST_CATALOG'; host: string; models: DiscoveredModel[] } & At)
   | ({ type: 'HOST_DOWN'; host: string; reason: string } & At)

@@ -186,6 +186,13 @@ export function defaultConfig(): Config {
     host_health: { probe_timeout_s: 1, probe_interval_s: 0.5, down_wait_s: 2 },
     reconcile_interval_s: 15,
     stream_idle_timeout_s: 30,
-    simulator: { seed: 42, time_scale: 1, max_queue: 512, default_keep_alive: '5m', version: '0.12.0' },
+    simulator: {
+      seed: 42,
+      time_scale: 1,
+      max_queue: 512,
+      default_keep_alive: '5m',
+      version: '0.12.0',
+      port: 11434,
+    },
   };
 }

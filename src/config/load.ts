@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error.ts';
 import { DEFAULT_OLLAMA_URL, defaultConfig } from './defaults.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 
-/** A configuration the service refuses to start with. `key` is a dotted path into the document. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'RMM_CONFIG_INVALID';
-  constructor(
-    readonly key: string,
-    readonly detail: string,
-  ) {
-    super(key ? `config ${key}: ${detail}` : `config: ${detail}`);
-  }
-}
+export { ConfigError };
 
 export interface LoadOptions {
   /** Path of a YAML or JSON file; `RMM_CONFIG` when absent. */

@@ -182,6 +182,12 @@ export const ConfigSchema = Type.Object(
         max_queue: Type.Integer({ minimum: 1 }),
         default_keep_alive: Type.String(),
         version: Type.String(),
+        port: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          description:
+            "the built-in simulator's port (11434, Ollama's own, so examples work as written); taken: any free port; 0: any free port",
+        }),
       },
       { additionalProperties: false },
     ),

@@ -46,6 +46,8 @@ export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Re
   c.stream_idle_timeout_s *= scale;
   // The catalog itself is scaled, so the simulator must not scale it again.
   c.simulator.time_scale = 1;
+  // Any free port: a test's simulator on 11434 would look like a real Ollama to every other test.
+  c.simulator.port = 0;
   c.server.log_level = 'silent';
   c.server.port = 0;
   // Each test run gets its own state folder: a shared ./data would carry circuits from run to run.

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -8,9 +7,11 @@ import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import type { Manager } from '../manager/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { PACKAGE_VERSION as VERSION } from '../package-root.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, flavourOf, flavourOfUrl, toRmmError } from './errors.ts';
+import { parseRequestBody } from './json-body.ts';
 import { createOpenApi } from './openapi.ts';
 import { createRateLimitHook, TokenBucketLimiter } from './rate-limit.ts';
 import './route-config.ts';
@@ -29,10 +30,6 @@ export interface BuildAppOptions {
   /** Clock of the rate limiter (tests). */
   now?: () => number;
 }
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** Secrets never reach a log line, whatever logs a request's headers. */
 const REDACT = [
@@ -67,10 +64,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
-  // Ollama reads the body as JSON whatever its content-type, and `curl -d` sends form encoding:
-  // every body is parsed as JSON, with the same limits and prototype-poisoning checks.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // One body parser for every content type (see json-body.ts): JSON on the drop-in routes whatever the
+  // type, as Ollama does; our own routes refuse non-JSON types with 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseRequestBody(request, body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   const deps: AppDeps = {
     manager,
@@ -119,6 +122,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.setErrorHandler((err, request, reply) => {
     const e = toRmmError(err, request);
     if (e.code === 'RMM_INTERNAL') request.log.error({ err }, 'unexpected error');
+    // Not ready is an answer, not a failure: every start-up says it to its health checks until a model loads.
+    else if (e.code === 'RMM_NOT_READY') request.log.debug({ code: e.code }, 'not ready yet');
     else if (e.status >= 500) request.log.warn({ code: e.code, detail: e.message }, 'request failed');
     const flavour = flavourOf(request.routeOptions.config?.flavour, request.url);
     return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(flavour, e));

@@ -3,6 +3,7 @@ import type { RmmError } from '../manager/errors.ts';
 import type { CompletionRequest, CompletionResult, Manager, UpstreamChunk } from '../manager/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { toRmmError } from './errors.ts';
+import { headerText } from './header-text.ts';
 import { clientSignal, firstChunkOrResult, LazyStream, sendStream } from './stream.ts';
 
 /** What every completion route needs from the app. */
@@ -39,16 +40,16 @@ export function rmmSummary(result: CompletionResult) {
   };
 }
 
-/** Headers are ASCII-only and single-line: free text is percent-encoded. */
+/** Free text goes through headerText: plain where it is legal header text, RFC 8187 where not. */
 export function setResultHeaders(reply: FastifyReply, result: CompletionResult): void {
-  reply.header('x-rmm-model-used', encodeURIComponent(result.model_used));
-  reply.header('x-rmm-host', encodeURIComponent(result.host));
+  reply.header('x-rmm-model-used', headerText(result.model_used));
+  reply.header('x-rmm-host', headerText(result.host));
   reply.header('x-rmm-fallback-used', String(result.fallback_used));
   reply.header('x-rmm-attempts', String(result.attempts));
   reply.header('x-rmm-latency-ms', String(Math.round(result.latency_ms)));
   reply.header('x-rmm-task-type', result.task_type);
   reply.header('x-rmm-urgency', result.urgency);
-  reply.header('x-rmm-selection-reason', encodeURIComponent(result.selection_reason));
+  reply.header('x-rmm-selection-reason', headerText(result.selection_reason));
 }
 
 export async function completeOnce(
@@ -97,7 +98,7 @@ export async function completeStreaming(
     stream.end(encoder.final(first.result));
     return sendStream(reply, stream, encoder.contentType);
   }
-  if (firstModel) reply.header('x-rmm-model-used', encodeURIComponent(firstModel));
+  if (firstModel) reply.header('x-rmm-model-used', headerText(firstModel));
   work.then(
     (result) => stream.end(encoder.final(result)),
     (err: unknown) => {

@@ -6,6 +6,10 @@ export const ERROR_CATALOGUE = {
   RMM_BAD_REQUEST: { status: 400, hint: 'fix the request body as the message says' },
   RMM_VALIDATION: { status: 400, hint: 'a field is missing or has the wrong type' },
   RMM_BODY_TOO_LARGE: { status: 413, hint: 'send a smaller body or raise server.body_limit_bytes' },
+  RMM_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    hint: 'send the body as JSON with Content-Type: application/json',
+  },
   RMM_UNAUTHORIZED: { status: 401, hint: 'send Authorization: Bearer <RMM_API_KEY>' },
   RMM_RATE_LIMITED: { status: 429, hint: 'slow down; see the retry-after header' },
   RMM_NOT_FOUND: { status: 404, hint: 'check the path; GET /openapi.json lists every route' },

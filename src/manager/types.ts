@@ -249,6 +249,8 @@ export interface Manager {
   ready(): boolean;
   /** Model names known to the catalog (for /api/tags and /v1/models). */
   catalog(): string[];
+  /** The lowest Ollama version across the hosts (what /api/version answers); undefined until one answers. */
+  upstreamVersion(): string | undefined;
   prometheusMetrics(): Promise<string>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelStateValue } from '../../machines/model/types.ts';
 import type { StatusView } from '../manager/types.ts';
 
 /**
@@ -164,8 +165,39 @@ const REQUEST_BUCKETS = [
 /** Loads run from a warm re-map (tens of ms) to a 90 s load of a 70B model, with the 300 s load timeout on top. */
 const LOAD_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2, 4, 8, 15, 30, 45, 60, 90, 120, 180, 300];
 
+/**
+ * Every lifecycle state of a model actor. `rmm_model_state` exports each of them for each model, 1 for the
+ * current one and 0 for the others (the kube-state-metrics convention), so a series never vanishes when the
+ * state changes and `rmm_model_state{state="open"} == 1` can be graphed and alerted on.
+ */
+export const MODEL_STATES = [
+  'unloaded',
+  'loading',
+  'loaded',
+  'degraded',
+  'open',
+  'halfOpen',
+  'missing',
+  'unloading',
+] as const satisfies readonly ModelStateValue[];
+// Fails to compile when the machine gains a state that is not listed above.
+const everyStateListed: [Exclude<ModelStateValue, (typeof MODEL_STATES)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyStateListed;
+
+const LINT_FAILING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export interface MetricsOptions {
-  /** Also collect prom-client's process metrics (CPU, memory, event loop lag). Default false. */
+  /**
+   * Also collect prom-client's process and Node.js metrics under their standard names (`process_*`,
+   * `nodejs_*`, unprefixed, so stock dashboards work). The service turns them on; a library user's own
+   * process may already export them. Default false.
+   */
   defaultMetrics?: boolean;
   /** Prefix of every metric name. Default `rmm_`. */
   prefix?: string;
@@ -174,7 +206,12 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}) {
   const prefix = options.prefix ?? 'rmm_';
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
+  if (options.defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects
+    // them); handles, requests and resources in use are a debugging aid, not worth a lint failure.
+    for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
+  }
   const reg = [registry];
 
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -218,21 +255,27 @@ export function createMetrics(options: MetricsOptions = {}) {
       'host',
     ]),
     circuitOpenedTotal: counter('circuit_opened_total', 'Times a circuit opened', ['model', 'host']),
-    modelState: gauge('model_state', 'Lifecycle state of a model on a host: 1 for the current state', [
-      'model',
-      'host',
-      'state',
-    ]),
+    modelState: gauge(
+      'model_state',
+      'Lifecycle state of a model on a host: 1 for the current state, 0 for the others',
+      ['model', 'host', 'state'],
+    ),
     vramUsedBytes: gauge('vram_used_bytes', 'VRAM taken by loaded and loading models, by our ledger', [
       'host',
     ]),
     vramBudgetBytes: gauge('vram_budget_bytes', 'VRAM budget of a host', ['host']),
+    hostUp: gauge('host_up', 'Whether an Ollama host answers: 1 up, 0 down', ['host']),
     loadsTotal: counter('loads_total', 'Model loads by outcome', ['model', 'outcome']),
     loadDuration: histogram('load_duration_seconds', 'Time to load a model', ['model'], LOAD_BUCKETS),
     evictionsTotal: counter('evictions_total', 'Models unloaded to make room or by expiry', [
       'model',
       'reason',
     ]),
+    deadlineOutcomes: counter(
+      'deadline_outcomes_total',
+      "Completion requests against their urgency's deadline: met, late (answered after it) or failed (no answer)",
+      ['urgency', 'result'],
+    ),
     inFlight: gauge('in_flight', 'Requests being served by a model now', ['model']),
     httpRequests: counter('http_requests_total', 'HTTP responses by route template and status', [
       'method',
@@ -264,16 +307,25 @@ const GB = 1e9;
 function observeStatus(m: Metrics, status: StatusView): void {
   for (const c of status.circuits)
     m.circuitState.set({ model: c.model, host: c.host }, circuitValue(c.state, c.is_open));
+  // Rebuilt whole at each scrape: every known state is written again, and a model that left a state this
+  // build does not know loses that series.
   m.modelState.reset();
   const inFlight = new Map<string, number>();
   for (const model of status.models) {
-    m.modelState.set({ model: model.name, host: model.host, state: model.state }, 1);
+    for (const state of MODEL_STATES)
+      m.modelState.set({ model: model.name, host: model.host, state }, state === model.state ? 1 : 0);
+    // A state this build does not know still shows while the model is in it.
+    if (!(MODEL_STATES as readonly string[]).includes(model.state)) {
+      m.modelState.set({ model: model.name, host: model.host, state: model.state }, 1);
+    }
     inFlight.set(model.name, (inFlight.get(model.name) ?? 0) + model.in_flight);
   }
   for (const [model, n] of inFlight) m.inFlight.set({ model }, n);
   for (const host of status.hosts) {
     m.vramUsedBytes.set({ host: host.name }, Math.round(host.vram_used_gb * GB));
     m.vramBudgetBytes.set({ host: host.name }, Math.round(host.vram_budget_gb * GB));
+    // The host breaker's verdict: a host not yet seen ('unknown') is not counted as down.
+    m.hostUp.set({ host: host.name }, host.health.status !== 'down' ? 1 : 0);
   }
 }
 

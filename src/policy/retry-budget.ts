@@ -60,12 +60,17 @@ export function budgetView(
   now: number,
 ): RetryBudgetView {
   const bucketMs = bucketMsOf(options);
-  const oldest = align(now, bucketMs) - (state.starts.length - 1) * bucketMs;
+  // Bucket numbers, not float start times: at epoch-millisecond magnitudes `floor(now / w) * w` rounds, and a
+  // bucket compared by its start time could fall out of (or into) the window by a rounding error.
+  const current = Math.floor(now / bucketMs);
+  const oldest = current - (state.starts.length - 1);
   let requests = 0;
   let retries = 0;
   for (let i = 0; i < state.starts.length; i++) {
     const start = state.starts[i] ?? -1;
-    if (start >= oldest && start <= now) {
+    if (start < 0) continue;
+    const n = Math.round(start / bucketMs);
+    if (n >= oldest && n <= current) {
       requests += state.requests[i] ?? 0;
       retries += state.retries[i] ?? 0;
     }
@@ -99,9 +104,11 @@ function align(now: number, bucketMs: number): number {
 function bucketFor(state: RetryBudgetState, bucketMs: number, now: number): number {
   const start = align(now, bucketMs);
   const n = state.starts.length;
-  const i = ((Math.floor(now / bucketMs) % n) + n) % n;
+  const number = Math.floor(now / bucketMs);
+  const i = ((number % n) + n) % n;
   // Only a newer period clears a bucket: a late `now` (clock stepped back) counts in the bucket it finds.
-  if ((state.starts[i] ?? -1) < start) {
+  const held = state.starts[i] ?? -1;
+  if (held < 0 || Math.round(held / bucketMs) < number) {
     state.starts[i] = start;
     state.requests[i] = 0;
     state.retries[i] = 0;

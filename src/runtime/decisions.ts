@@ -20,8 +20,9 @@ export type Decision = DecisionEntry;
 
 /**
  * Every decision the manager takes, as one structured pino record (with the request id when there is one)
- * and in the ops store's ring of recent decisions, which status and the dashboard show (and which is
- * persisted with the rest of the ops state).
+ * and in the ops store's rings, which status and the dashboard show (persisted with the rest of the ops
+ * state). Probes have a ring of their own: an idle service probes every loaded model on a timer, and those
+ * records must not push the real decisions (loads, evictions, circuits, fallbacks) out of sight.
  */
 export class DecisionLog {
   constructor(
@@ -42,8 +43,11 @@ export class DecisionLog {
     this.ops.store.trigger.decided({ entry });
   }
 
-  /** Newest first. */
+  /** Newest first: the last `limit` decisions that are not probes, with the last few probes among them. */
   recent(limit = 30): Decision[] {
-    return this.ops.state().decisions.slice(-limit).reverse();
+    const { decisions, probes } = this.ops.state();
+    const merged = [...decisions.slice(-limit).reverse(), ...probes.slice(-limit).reverse()];
+    // Stable: equal times keep their order (decisions before probes).
+    return merged.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   }
 }

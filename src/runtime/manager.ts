@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { backoffOptionsFrom } from '../policy/backoff.ts';
 import type { EvictionPolicyName } from '../policy/planner.ts';
 import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
+import { lowestVersion } from '../policy/versions.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { Chains } from './chains.ts';
 import { DecisionLog } from './decisions.ts';
@@ -87,7 +88,7 @@ export async function createManager(
   const backends =
     options.backends ?? new Map<string, Backend>(config.hosts.map((h) => [h.name, new OllamaBackend(h.url)]));
   const metrics = options.metrics ?? createMetrics();
-  const observer = wireMetrics(metrics);
+  const observer = wireMetrics(metrics, config.deadlines);
   const loader = new Loader(config, backends, clock, observer);
   const sinks = [persistence?.sink, options.fleet?.sink].filter((f): f is EventSink => !!f);
   let prober: Prober | undefined;
@@ -264,6 +265,12 @@ export async function createManager(
     models: () => manager.status().models,
     ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident && c.hostUp !== false),
     catalog: () => [...new Set(fleet.candidates().map((c) => c.model))],
+    // What each host reported at its last reconciliation; several hosts: the lowest (a feature is safe
+    // only if every host that may serve the request has it).
+    upstreamVersion: () =>
+      lowestVersion(
+        Object.values(fleet.hosts()).flatMap((h) => (h.health.version ? [h.health.version] : [])),
+      ),
     prometheusMetrics: async () => {
       metrics.observeStatus(manager.status());
       return metrics.render();

@@ -33,9 +33,12 @@ export interface OpsState {
   retry_budget: RetryBudgetState;
   /** Newest last; at most `DECISION_RING` entries. */
   decisions: DecisionEntry[];
+  /** Probe results, newest last, in a ring of their own (`PROBE_RING`) so they never crowd out decisions. */
+  probes: DecisionEntry[];
 }
 
 export const DECISION_RING = 200;
+export const PROBE_RING = 10;
 
 export interface OpsStoreOptions {
   budget: RetryBudgetOptions;
@@ -52,6 +55,7 @@ export function createOpsStore(options: OpsStoreOptions) {
     demand,
     retry_budget: budgetState(options.budget, r?.retry_budget),
     decisions: Array.isArray(r?.decisions) ? r.decisions.slice(-DECISION_RING) : [],
+    probes: Array.isArray(r?.probes) ? r.probes.slice(-PROBE_RING) : [],
   };
   const store = createStore({
     context,
@@ -70,10 +74,11 @@ export function createOpsStore(options: OpsStoreOptions) {
         return { ...ctx };
       },
       decided: (ctx, e: { entry: DecisionEntry }) => {
-        const decisions =
-          ctx.decisions.length >= DECISION_RING ? ctx.decisions.slice(1) : ctx.decisions.slice();
-        decisions.push(e.entry);
-        return { ...ctx, decisions };
+        const probe = e.entry.kind === 'probe';
+        const ring = probe ? ctx.probes : ctx.decisions;
+        const next = ring.length >= (probe ? PROBE_RING : DECISION_RING) ? ring.slice(1) : ring.slice();
+        next.push(e.entry);
+        return probe ? { ...ctx, probes: next } : { ...ctx, decisions: next };
       },
     },
   });

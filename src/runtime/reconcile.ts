@@ -55,13 +55,17 @@ export class Reconciler {
     const sampledAt = this.clock.now();
     const bound = clockSignal(this.clock, this.timeoutMs);
     try {
-      const ps = await backend.ps(bound.signal);
-      const tags = await backend.tags(bound.signal);
+      const [ps, tags, version] = await Promise.all([
+        backend.ps(bound.signal),
+        backend.tags(bound.signal),
+        backend.version(bound.signal).catch(() => undefined),
+      ]);
       await this.discover(host, backend, tags, bound.signal);
       this.fleet.sendSupervisor({
         type: 'HOST_RECONCILED',
         host,
         sampledAt,
+        ...(version !== undefined && { version }),
         models: ps.map((m) => ({
           name: m.name,
           sizeGb: m.size / GB,

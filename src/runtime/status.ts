@@ -50,8 +50,8 @@ export function modelViews(
       latency_ewma_ms: ctx.latencyEwmaMs === null ? null : Math.round(ctx.latencyEwmaMs),
       latency_p50_ms: roundOrNull(p50(ctx.latencies)),
       latency_p95_ms: roundOrNull(p95(ctx.latencies)),
-      // A model that answered has been used, whatever the order its figures arrived in.
-      last_used: iso(ctx.lastUsed ?? (ctx.latencies.length > 0 ? ctx.now : null)),
+      // Requests only: probes do not count as use (the dashboard says "probes only" beside their latencies).
+      last_used: iso(ctx.lastUsed),
       resident: slot?.status === 'loaded',
       vram_gb: slot ? round2(slot.vramGb) : null,
       estimates: {

@@ -1,10 +1,12 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, UsageError } from '../cli/args.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { generateDiagrams, staleDiagrams, writeDiagrams } from './outputs.ts';
 import { graphvizAvailable } from './svg.ts';
 
 /** The repository's visualizations/ folder, wherever the command is run from. */
-export const DIAGRAM_DIR = fileURLToPath(new URL('../../visualizations/', import.meta.url));
+export const DIAGRAM_DIR = join(PACKAGE_ROOT, 'visualizations');
 
 const USAGE = `Usage: npm run visualize [-- --check] [-- --out DIR]
   writes every machine's diagrams (.mmd, .dot, .svg, .stately.ts) into visualizations/

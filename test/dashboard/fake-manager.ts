@@ -82,6 +82,9 @@ export class FakeManager implements Manager {
   catalog(): string[] {
     return this.status_.models.map((m) => m.name);
   }
+  upstreamVersion(): string | undefined {
+    return '0.12.0';
+  }
   prometheusMetrics(): Promise<string> {
     return Promise.resolve('');
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,9 @@ import { startApp, type TestApp } from './harness.ts';
 let t: TestApp;
 let url: string;
 let catalog: string[];
+const pkgVersion = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 beforeAll(async () => {
   t = await startApp();
@@ -78,8 +82,10 @@ describe('official ollama client', () => {
     const show = await client().show({ model: catalog[0]! });
     expect(show.details.family).toBeTruthy();
     expect(show.capabilities).toContain('completion');
+    // Ollama's version (the simulator's, configured), never this service's own.
     const version = await client().version();
-    expect(version.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version.version).toBe(t.config.simulator.version);
+    expect(version.version).not.toBe(pkgVersion);
   });
 
   it("an unknown model is a ResponseError with status 404 and Ollama's text", async () => {

@@ -42,6 +42,8 @@ export interface FakeManager extends Manager {
   /** Overrides `behaviour` for the next complete() only. */
   failNext(behaviour: Partial<FakeBehaviour> & Pick<FakeBehaviour, 'mode'>): void;
   readyState: boolean;
+  /** What the hosts' lowest Ollama version is (undefined: none has answered). */
+  upstream: string | undefined;
   openCircuits: Set<string>;
 }
 
@@ -64,6 +66,7 @@ export function createFakeManager(
     aborted: [],
     behaviour: { mode: 'ok', ...initial },
     readyState: true,
+    upstream: config.simulator.version,
     openCircuits: new Set(),
     failNext(b) {
       next = { ...fake.behaviour, ...b };
@@ -282,6 +285,7 @@ export function createFakeManager(
 
     ready: () => fake.readyState,
     catalog: () => catalog,
+    upstreamVersion: () => fake.upstream,
     prometheusMetrics: async () => '',
     close: async () => {},
   };

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { circuitValue, createMetrics } from '../../src/observability/metrics.ts';
+import { modelMachine } from '../../machines/model.machine.ts';
+import { circuitValue, createMetrics, MODEL_STATES } from '../../src/observability/metrics.ts';
+import { wireMetrics } from '../../src/runtime/wire-metrics.ts';
 import type { FakeManager } from './fake-manager.ts';
 import { startFakeApp, type TestApp } from './harness.ts';
 
@@ -55,9 +57,43 @@ describe('createMetrics', () => {
     expect(circuitValue('weird', false)).toBe(0);
   });
 
-  it('default process metrics only when asked', async () => {
+  it('default process and Node.js metrics only when asked, under their standard names', async () => {
     expect(await createMetrics().render()).not.toContain('process_cpu');
-    expect(await createMetrics({ defaultMetrics: true }).render()).toContain('rmm_process_cpu');
+    const text = await createMetrics({ defaultMetrics: true }).render();
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    expect(text).not.toContain('rmm_process_');
+  });
+
+  it("lists every state of the model machine, so every state's series is exported", () => {
+    expect([...MODEL_STATES].sort()).toEqual(Object.keys(modelMachine.config.states ?? {}).sort());
+  });
+});
+
+describe('deadline outcomes', () => {
+  it("count each request as met, late or failed against its urgency's deadline; cancelled ones not at all", async () => {
+    const m = createMetrics();
+    const observe = wireMetrics(m, { interactive_s: 5, background_s: 30, batch_s: 900 });
+    observe.request('a', 'success', 'general', 'interactive', 4.9);
+    observe.request('a', 'success', 'general', 'interactive', 5.1);
+    observe.request('a', 'success', 'general', 'background', 12);
+    observe.request('none', 'failure', 'general', 'interactive', 1);
+    observe.request('none', 'cancelled', 'general', 'interactive', 1);
+    const counts = Object.fromEntries(
+      [
+        ...(await m.render()).matchAll(
+          /^rmm_deadline_outcomes_total\{urgency="(\w+)",result="(\w+)"\} (\d+)$/gm,
+        ),
+      ].map((x) => [`${x[1]}/${x[2]}`, Number(x[3])]),
+    );
+    expect(counts).toEqual({
+      'interactive/met': 1,
+      'interactive/late': 1,
+      'interactive/failed': 1,
+      'background/met': 1,
+    });
   });
 });
 
@@ -79,13 +115,23 @@ describe('GET /metrics', () => {
     expect(text).toContain('rmm_model_state{model="llama3.2:3b",host="local",state="loaded"} 1');
     expect(text).toContain(`rmm_vram_budget_bytes{host="local"} ${16e9}`);
     expect(text).toContain(`rmm_vram_used_bytes{host="local"} ${2.5e9}`);
+    expect(text).toContain('rmm_host_up{host="local"} 1');
     expect(text).toContain('rmm_http_requests_total{method="GET",route="/api/tags",status="200"} 1');
     expect(text).toContain('rmm_http_requests_total{method="GET",route="unmatched",status="404"} 1');
-    // A state change replaces the old state's series instead of leaving it at 1.
+    // Every state is a series, 0 or 1 (kube-state-metrics style): exactly one is 1 per model.
+    const tiny = (body: string) =>
+      Object.fromEntries(
+        [
+          ...body.matchAll(/^rmm_model_state\{model="tinyllama:latest",host="local",state="(\w+)"\} (\d)$/gm),
+        ].map((m): [string, number] => [m[1]!, Number(m[2])]),
+      );
+    expect(Object.keys(tiny(text)).sort()).toEqual([...MODEL_STATES].sort());
+    expect(tiny(text)).toMatchObject({ unloaded: 1, loaded: 0, open: 0 });
+    // A state change moves the 1; the old state's series stays, at 0, so graphs and alerts see the change.
     await t.manager.preloadModel('tinyllama:latest');
     const after = (await t.app.inject({ url: '/metrics' })).body;
-    expect(after).toContain('rmm_model_state{model="tinyllama:latest",host="local",state="loaded"} 1');
-    expect(after).not.toContain('rmm_model_state{model="tinyllama:latest",host="local",state="unloaded"}');
+    expect(tiny(after)).toMatchObject({ unloaded: 0, loaded: 1, open: 0 });
+    expect(Object.values(tiny(after)).reduce((a, b) => a + b, 0)).toBe(1);
   });
 });
 

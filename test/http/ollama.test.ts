@@ -203,10 +203,20 @@ describe('catalog endpoints', () => {
     expect((await post('/api/show', { model: 'auto' })).json().details.family).toBe('rmm');
   });
 
-  it('/api/version reports our package version', async () => {
+  it("/api/version answers the hosts' lowest Ollama version, and ours in x-rmm-version", async () => {
     t = await startFakeApp();
-    const { version } = (await t.app.inject({ url: '/api/version' })).json();
+    t.manager.upstream = '0.6.8';
+    const res = await t.app.inject({ url: '/api/version' });
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect(version).toBe(pkg.version);
+    expect(res.json()).toEqual({ version: '0.6.8' });
+    expect(res.headers['x-rmm-version']).toBe(pkg.version);
+  });
+
+  it("/api/version is a 503 in Ollama's error shape until a host has told its version", async () => {
+    t = await startFakeApp();
+    t.manager.upstream = undefined;
+    const res = await t.app.inject({ url: '/api/version' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error).toContain('no Ollama host has told its version yet');
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeHeaderText } from '../../src/http/header-text.ts';
 import { RmmError } from '../../src/manager/errors.ts';
 import type { FakeManager } from './fake-manager.ts';
 import { ndjson, startFakeApp, type TestApp } from './harness.ts';
@@ -40,8 +41,9 @@ describe('POST /api/echo/resilient/query', () => {
     expect(body.final).toBeUndefined();
     expect(body.metrics).toMatchObject({ done_reason: 'stop', eval_count: 3 });
     expect(res.headers['x-request-id']).toBe('req-123');
-    expect(res.headers['x-rmm-model-used']).toBe(encodeURIComponent('deepseek-coder:latest'));
-    expect(decodeURIComponent(String(res.headers['x-rmm-selection-reason']))).toBe(body.selection_reason);
+    // Plain where legal header text; RFC 8187 (UTF-8''...) only for what is not.
+    expect(res.headers['x-rmm-model-used']).toBe('deepseek-coder:latest');
+    expect(decodeHeaderText(String(res.headers['x-rmm-selection-reason']))).toBe(body.selection_reason);
   });
 
   it('auto:<task> names the task; a header gives the urgency', async () => {

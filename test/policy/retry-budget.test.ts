@@ -66,6 +66,27 @@ describe('retry budget', () => {
     );
   });
 
+  it('counts a bucket in its window whatever rounding does at epoch-millisecond magnitudes (found by fast-check)', () => {
+    const b = new RetryBudget({ ratio: 0, windowMs: 516, minRetries: 1, buckets: 10 });
+    let now = T0;
+    const granted: boolean[] = [];
+    for (const [dt, retry] of [
+      [196, false],
+      [11, false],
+      [22, false],
+      [109, true],
+      [20, false],
+      [176, false],
+      [235, true],
+    ] as const) {
+      now += dt;
+      if (retry) granted.push(b.tryAcquireRetry(now));
+      else b.recordRequest(now);
+    }
+    // 431 ms apart, inside one 516 ms window: with no ratio, one retry per window.
+    expect(granted).toEqual([true, false]);
+  });
+
   it('saves and restores its state', () => {
     const b = new RetryBudget({ ratio: 0.2, windowMs: 10_000, minRetries: 1 });
     for (let i = 0; i < 20; i++) b.recordRequest(T0 + i);

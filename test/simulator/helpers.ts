@@ -59,6 +59,7 @@ export function tinyConfig(setup: SimSetup = {}): Readonly<Config> {
       max_queue: setup.max_queue ?? 512,
       default_keep_alive: setup.default_keep_alive ?? '5m',
       version: setup.version ?? '0.12.0',
+      port: 0,
     },
   });
 }

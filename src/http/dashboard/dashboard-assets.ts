@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
 export interface StaticAsset {
   body: Buffer;
@@ -20,9 +21,10 @@ export interface DashboardAssets {
 }
 
 /** `<repo>/visualizations`, where `npm run visualize` writes. */
-export const DEFAULT_VISUALIZATIONS_DIR = fileURLToPath(new URL('../../../visualizations/', import.meta.url));
+export const DEFAULT_VISUALIZATIONS_DIR = join(PACKAGE_ROOT, 'visualizations');
 
-const ASSETS_DIR = new URL('./assets/', import.meta.url);
+// Static files tsc does not emit: read from the sources, also when the service runs from dist/.
+const ASSETS_DIR = pathToFileURL(join(PACKAGE_ROOT, 'src/http/dashboard/assets/'));
 const DIAGRAMS_MARKER = '<!-- diagrams -->';
 // Only plain names: nothing that could mean a path, even if the allow-list were ever bypassed.
 const DIAGRAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.svg$/;
@@ -79,10 +81,12 @@ function renderDiagrams(names: string[]): string {
   const figures = names.map((name) => {
     const url = `/dashboard/diagrams/${encodeURIComponent(name)}`;
     const title = escapeHtml(name.replace(/\.svg$/, ''));
+    // The model machine is thousands of pixels wide: the page shows an overview, the link the real size.
     return (
-      `<figure class="diagram"><a href="${url}" target="_blank" rel="noopener">` +
+      `<figure class="diagram"><a href="${url}" target="_blank" rel="noopener" title="Open ${title} full size">` +
       `<img src="${url}" alt="State diagram: ${title}" loading="lazy"></a>` +
-      `<figcaption>${title}</figcaption></figure>`
+      `<figcaption>${title} · <a class="full-size" href="${url}" target="_blank" rel="noopener">` +
+      'open full size (SVG)</a></figcaption></figure>'
     );
   });
   return `<div class="diagrams">${figures.join('')}</div>`;

@@ -1,9 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RmmError } from '../../manager/errors.ts';
 import type { ChatMessage } from '../../manager/types.ts';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
+import { headerText } from '../header-text.ts';
 import { psList, showModel, tagsList } from '../ollama-catalog.ts';
 import {
   isKeepAliveZero,
@@ -139,10 +141,30 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
   app.get(
     '/api/version',
     {
-      schema: { summary: 'Version of this service', tags },
-      config: { flavour, responses: { 200: { description: 'version', schema: VersionResponse } } },
+      schema: {
+        summary: "Ollama's version: the lowest across the hosts (ours is in the x-rmm-version header)",
+        tags,
+      },
+      config: {
+        flavour,
+        responses: {
+          200: { description: 'version', schema: VersionResponse },
+          503: { description: 'no Ollama host has answered yet (RMM_NOT_READY)' },
+        },
+      },
     },
-    async () => ({ version: deps.version }),
+    async (_request, reply) => {
+      // Clients read this as Ollama's version to decide which features they may use: answer the upstream's.
+      reply.header('x-rmm-version', deps.version);
+      const version = manager.upstreamVersion();
+      if (version === undefined) {
+        throw new RmmError(
+          'RMM_NOT_READY',
+          'no Ollama host has told its version yet; check that the hosts are up (rmm status), then retry',
+        );
+      }
+      return { version };
+    },
   );
 
   function route(
@@ -168,7 +190,7 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
     if (!model.startsWith('auto')) {
       const name = concreteModel(manager, model, flavour);
       const result = await manager.preloadModel(name);
-      reply.header('x-rmm-model-used', encodeURIComponent(result.model_name));
+      reply.header('x-rmm-model-used', headerText(result.model_name));
       request.log.debug({ model: name, status: result.status }, 'load-only request');
     }
     return loadAnswer(kind, model, 'load');

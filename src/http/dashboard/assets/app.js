@@ -6,6 +6,8 @@ const KEY_STORAGE = 'rmm-api-key';
 // The server sends a heartbeat every 15 s; three missed ones mean the stream is dead even if TCP says not.
 const STALE_AFTER_MS = 45_000;
 const MAX_DECISIONS = 40;
+// Whether the reader has unfolded the probe groups in the decision list.
+let probeGroupsOpen = false;
 
 const STATE_LABELS = {
   loaded: 'Loaded',
@@ -143,6 +145,17 @@ function circuitCell(circuit) {
   );
 }
 
+/** Probes measure latency without serving anyone: say so rather than "never" beside latency figures. */
+function lastUsed(model) {
+  if (model.last_used || model.latency_ewma_ms === null || model.latency_ewma_ms === undefined)
+    return relativeTime(model.last_used, 'ago');
+  return el(
+    'span',
+    { class: 'muted', title: 'No request yet: the latency figures come from health probes' },
+    'probes only',
+  );
+}
+
 function renderModels(status) {
   const body = $('models').tBodies[0];
   const rows = status.models.map((m) => {
@@ -164,7 +177,7 @@ function renderModels(status) {
       el('td', { class: `num ${m.in_flight > 0 ? 'busy' : ''}` }, m.in_flight),
       el('td', { class: 'num' }, `${ms(m.latency_ewma_ms)} / ${ms(m.latency_p95_ms)}`),
       el('td', { class: 'num' }, `${gb(m.size_gb)} GB`),
-      el('td', {}, relativeTime(m.last_used, 'ago')),
+      el('td', {}, lastUsed(m)),
     );
   });
   renderLegendCounts(status.models);
@@ -266,24 +279,66 @@ function requestIdBadge(id) {
   return el('code', { class: 'req', title: `request id ${id}` }, short);
 }
 
-function renderDecisions(status) {
-  const items = (status.recent_decisions ?? []).slice(0, MAX_DECISIONS).map((d) => {
-    const at = new Date(d.at);
-    return el(
-      'li',
-      { 'data-kind': d.kind },
-      el(
-        'time',
-        { datetime: d.at, title: at.toLocaleString() },
-        at.toLocaleTimeString([], { hour12: false }),
-      ),
-      el('span', { class: `kind kind-${/^[a-z_]+$/.test(d.kind) ? d.kind : 'other'}` }, d.kind),
-      el('span', { class: 'message' }, d.message),
-      d.request_id ? requestIdBadge(d.request_id) : null,
-    );
+function decisionItem(d) {
+  const at = new Date(d.at);
+  return el(
+    'li',
+    { 'data-kind': d.kind },
+    el('time', { datetime: d.at, title: at.toLocaleString() }, at.toLocaleTimeString([], { hour12: false })),
+    el('span', { class: `kind kind-${/^[a-z_]+$/.test(d.kind) ? d.kind : 'other'}` }, d.kind),
+    el('span', { class: 'message' }, d.message),
+    d.request_id ? requestIdBadge(d.request_id) : null,
+  );
+}
+
+/**
+ * Health probes run on a timer for every loaded model: listed one by one they would bury the decisions
+ * that matter. Consecutive probes fold into one line (the latest, and how many), opened on demand.
+ */
+function probeGroup(probes) {
+  const latest = probes[0];
+  const summary = el(
+    'summary',
+    {},
+    el(
+      'time',
+      { datetime: latest.at, title: new Date(latest.at).toLocaleString() },
+      new Date(latest.at).toLocaleTimeString([], { hour12: false }),
+    ),
+    el('span', { class: 'kind kind-probe' }, 'probe'),
+    el(
+      'span',
+      { class: 'message' },
+      probes.length === 1 ? latest.message : `${probes.length} health probes; latest: ${latest.message}`,
+    ),
+  );
+  const details = el('details', {}, summary, el('ol', { class: 'probe-list' }, ...probes.map(decisionItem)));
+  // The list is rebuilt on every status: a group the reader opened stays open.
+  details.open = probeGroupsOpen;
+  details.addEventListener('toggle', () => {
+    probeGroupsOpen = details.open;
   });
+  return el('li', { 'data-kind': 'probe-group', 'data-count': probes.length }, details);
+}
+
+function renderDecisions(status) {
+  const items = [];
+  let probes = [];
+  const flush = () => {
+    if (probes.length) items.push(probeGroup(probes));
+    probes = [];
+  };
+  for (const d of status.recent_decisions ?? []) {
+    if (d.kind === 'probe') {
+      probes.push(d);
+      continue;
+    }
+    flush();
+    items.push(decisionItem(d));
+  }
+  flush();
   if (items.length === 0) items.push(el('li', { class: 'muted' }, 'No decisions yet.'));
-  $('decisions').replaceChildren(...items);
+  $('decisions').replaceChildren(...items.slice(0, MAX_DECISIONS));
 }
 
 function render(status) {
