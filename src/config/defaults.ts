@@ -149,6 +149,7 @@ export function defaultConfig(): Config {
       host: '127.0.0.1',
       port: 8309,
       body_limit_bytes: 1_048_576,
+      body_timeout_s: 30,
       rate_limit_per_minute: 0,
       log_level: 'info',
     },

@@ -69,6 +69,7 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535 }),
         api_key: Type.Optional(Type.String({ minLength: 8 })),
         body_limit_bytes: Type.Integer({ minimum: 1024 }),
+        body_timeout_s: Seconds('a request body that has not fully arrived by then gets a 408', 30),
         rate_limit_per_minute: Type.Integer({ minimum: 0, description: 'per token; 0 disables' }),
         log_level: Type.Union([
           Type.Literal('fatal'),

@@ -9,6 +9,7 @@ import type { Manager } from '../manager/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { PACKAGE_VERSION as VERSION } from '../package-root.ts';
 import { createAuthHook } from './auth.ts';
+import { bodyGuard } from './body-guard.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, flavourOf, flavourOfUrl, toRmmError } from './errors.ts';
 import { parseRequestBody } from './json-body.ts';
@@ -64,6 +65,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addHook(
+    'preParsing',
+    bodyGuard({
+      limitBytes: config.server.body_limit_bytes,
+      drainCapBytes: Math.max(64 * 1024 * 1024, config.server.body_limit_bytes * 16),
+      timeoutMs: config.server.body_timeout_s * 1000,
+    }),
+  );
   // One body parser for every content type (see json-body.ts): JSON on the drop-in routes whatever the
   // type, as Ollama does; our own routes refuse non-JSON types with 415.
   app.removeAllContentTypeParsers();

@@ -32,6 +32,8 @@ const FASTIFY_CODES: Record<string, (e: FastifyError) => RmmError> = {
     new RmmError('RMM_BODY_TOO_LARGE', 'body is larger than the server accepts'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
     new RmmError('RMM_BAD_REQUEST', 'content-type is not supported; send JSON'),
+  FST_ERR_BODY_TIMEOUT: (e) => new RmmError('RMM_BODY_TIMEOUT', e.message),
+  FST_ERR_BODY_ABORTED: (e) => new RmmError('RMM_BAD_REQUEST', e.message),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     new RmmError('RMM_BAD_REQUEST', 'content-length does not match the body that was sent'),
 };

@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
     status: 415,
     hint: 'send the body as JSON with Content-Type: application/json',
   },
+  RMM_BODY_TIMEOUT: { status: 408, hint: 'the body stopped arriving; send it whole, or check the network' },
   RMM_UNAUTHORIZED: { status: 401, hint: 'send Authorization: Bearer <RMM_API_KEY>' },
   RMM_RATE_LIMITED: { status: 429, hint: 'slow down; see the retry-after header' },
   RMM_NOT_FOUND: { status: 404, hint: 'check the path; GET /openapi.json lists every route' },
