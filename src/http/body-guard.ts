@@ -31,7 +31,12 @@ export function bodyGuard(opts: BodyGuardOptions) {
 /** The body as sent, failed with 408 if it has not fully arrived in time. */
 function timed(payload: Readable, timeoutMs: number): Readable {
   // An 'error' (not destroy(), which would cut the socket before the 408 is written) ends Fastify's read.
-  const timer = setTimeout(() => payload.emit('error', bodyTimeout(timeoutMs)), timeoutMs);
+  // When nothing reads the body (the route answered without it) there is no listener, and an emitted
+  // 'error' would be an uncaught exception: the body is simply dropped then.
+  const timer = setTimeout(() => {
+    if (payload.listenerCount('error') > 0) payload.emit('error', bodyTimeout(timeoutMs));
+    else payload.destroy();
+  }, timeoutMs);
   timer.unref();
   const done = () => clearTimeout(timer);
   payload.once('end', done);
@@ -42,6 +47,9 @@ function timed(payload: Readable, timeoutMs: number): Readable {
 /** A body of unknown or excessive length, passed on up to the limit and drained past it. */
 function counted(payload: Readable, opts: BodyGuardOptions): Readable {
   const out = new PassThrough();
+  // Fastify listens for errors only while it reads the body; a route that answered without reading it
+  // (415, 404...) leaves none, and the 413 destroy below must not become an uncaught exception.
+  out.on('error', () => undefined);
   let seen = 0;
   let over = false;
   const fail = (err: Error) => {
