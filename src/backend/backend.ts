@@ -1,3 +1,4 @@
+import type { EmbedAnswer, EmbedCall } from './embed.ts';
 import type { InferenceCall, InferenceResult } from './inference.ts';
 
 /**
@@ -8,8 +9,18 @@ import type { InferenceCall, InferenceResult } from './inference.ts';
 export interface Backend {
   readonly url: string;
   infer(call: InferenceCall): Promise<InferenceResult>;
-  /** Loads a model and keeps it for `keepAlive`; resolves once Ollama reports it ready. */
-  load(model: string, keepAlive: string | number, signal?: AbortSignal): Promise<LoadAnswer>;
+  /** Embeddings for each input (Ollama's /api/embed). */
+  embed(call: EmbedCall): Promise<EmbedAnswer>;
+  /**
+   * Loads a model and keeps it for `keepAlive`; resolves once Ollama reports it ready. An embedding-only
+   * model is loaded through /api/embed (Ollama refuses /api/generate for it: "does not support generate").
+   */
+  load(
+    model: string,
+    keepAlive: string | number,
+    signal?: AbortSignal,
+    embedding?: boolean,
+  ): Promise<LoadAnswer>;
   /** Asks Ollama to unload now (keep_alive 0). */
   unload(model: string, signal?: AbortSignal): Promise<void>;
   ps(signal?: AbortSignal): Promise<PsEntry[]>;

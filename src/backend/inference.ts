@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { ChatMessage, UpstreamChunk } from '../manager/types.ts';
+import type { ChatMessage, ToolCall, UpstreamChunk } from '../manager/types.ts';
 import { TimeoutError } from '../policy/errors.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
@@ -12,6 +12,15 @@ export interface InferenceCall {
   system?: string;
   options?: Record<string, unknown>;
   format?: unknown;
+  tools?: unknown[];
+  think?: boolean | string;
+  suffix?: string;
+  images?: string[];
+  raw?: boolean;
+  template?: string;
+  context?: number[];
+  /** Fields the caller sent that this code does not know: sent first, so ours win where they collide. */
+  extra?: Record<string, unknown>;
   keepAlive?: string | number;
   /** The caller's own cancellation (client went away). */
   signal?: AbortSignal;
@@ -27,6 +36,12 @@ export interface InferenceResult {
   text: string;
   final: UpstreamChunk;
   chunks: number;
+  /** The reasoning, gathered over the whole answer (think). */
+  thinking?: string;
+  /** Every tool call of the answer (chat with tools). */
+  toolCalls?: ToolCall[];
+  /** An embedding request's vectors (the journey carries embeddings like answers). */
+  embeddings?: number[][];
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
@@ -48,17 +63,7 @@ export async function runInference(
   call: InferenceCall,
 ): Promise<InferenceResult> {
   const streaming = call.onChunk !== undefined;
-  const body: Record<string, unknown> = { model: call.model, stream: streaming };
-  if (call.kind === 'chat') {
-    const messages = call.messages ?? [{ role: 'user', content: call.prompt ?? '' }];
-    body['messages'] = call.system ? [{ role: 'system', content: call.system }, ...messages] : messages;
-  } else {
-    body['prompt'] = call.prompt ?? '';
-    if (call.system !== undefined) body['system'] = call.system;
-  }
-  if (call.options !== undefined) body['options'] = call.options;
-  if (call.format !== undefined) body['format'] = call.format;
-  if (call.keepAlive !== undefined) body['keep_alive'] = call.keepAlive;
+  const body = requestBody(call, streaming);
 
   let phase: Phase = 'connect';
   // Our own timer, not undici's headers/body timeouts: theirs run on a coarse shared clock for anything
@@ -91,7 +96,11 @@ export async function runInference(
     if (!streaming) {
       const final = (await res.body.json()) as UpstreamChunk;
       const text = call.kind === 'chat' ? (final.message?.content ?? '') : (final.response ?? '');
-      return { text, final, chunks: 1 };
+      const result: InferenceResult = { text, final, chunks: 1 };
+      const thinking = final.message?.thinking ?? final.thinking;
+      if (thinking) result.thinking = thinking;
+      if (final.message?.tool_calls?.length) result.toolCalls = final.message.tool_calls;
+      return result;
     }
     phase = 'first_token';
     return await readStream(res.body, call, () => {
@@ -116,6 +125,8 @@ async function readStream(
   body.setEncoding('utf8');
   let pending = '';
   let text = '';
+  let thinking = '';
+  let toolCalls: ToolCall[] | undefined;
   let chunks = 0;
   let final: UpstreamChunk | undefined;
   // Read to the end even after `done`: destroying the body would make undici build an abort error per
@@ -134,17 +145,52 @@ async function readStream(
       if (part.error !== undefined) throw new Error(part.error);
       chunks++;
       text += call.kind === 'chat' ? (part.message?.content ?? '') : (part.response ?? '');
+      const t = part.message?.thinking ?? part.thinking;
+      if (t) thinking += t;
+      if (part.message?.tool_calls?.length) toolCalls = [...(toolCalls ?? []), ...part.message.tool_calls];
       call.onChunk!(part);
       started();
       if (part.done) final = part;
     }
   }
-  if (final) return { text, final, chunks };
+  if (final) {
+    const result: InferenceResult = { text, final, chunks };
+    if (thinking) result.thinking = thinking;
+    if (toolCalls) result.toolCalls = toolCalls;
+    return result;
+  }
   throw new Error('Did not receive done or success response in stream.');
 }
 
+/**
+ * The body Ollama gets: the caller's unknown fields first, then every field we know, our keep_alive last.
+ * Chat sends `messages` (with the system prompt first when given separately), generate sends `prompt` and
+ * its generate-only fields (suffix, images, raw, template, context).
+ */
+function requestBody(call: InferenceCall, streaming: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...call.extra, model: call.model, stream: streaming };
+  if (call.kind === 'chat') {
+    const messages = call.messages ?? [{ role: 'user', content: call.prompt ?? '' }];
+    body['messages'] = call.system ? [{ role: 'system', content: call.system }, ...messages] : messages;
+    if (call.tools !== undefined) body['tools'] = call.tools;
+  } else {
+    body['prompt'] = call.prompt ?? '';
+    if (call.system !== undefined) body['system'] = call.system;
+    if (call.suffix !== undefined) body['suffix'] = call.suffix;
+    if (call.images !== undefined) body['images'] = call.images;
+    if (call.raw !== undefined) body['raw'] = call.raw;
+    if (call.template !== undefined) body['template'] = call.template;
+    if (call.context !== undefined) body['context'] = call.context;
+  }
+  if (call.think !== undefined) body['think'] = call.think;
+  if (call.options !== undefined) body['options'] = call.options;
+  if (call.format !== undefined) body['format'] = call.format;
+  if (call.keepAlive !== undefined) body['keep_alive'] = call.keepAlive;
+  return body;
+}
+
 /** The official client's ResponseError, rebuilt: name, `error` text and `status_code`. */
-async function responseError(res: Dispatcher.ResponseData): Promise<Error> {
+export async function responseError(res: Dispatcher.ResponseData): Promise<Error> {
   const raw = await res.body.text();
   let message = raw;
   try {

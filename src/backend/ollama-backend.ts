@@ -2,10 +2,12 @@ import { Ollama } from 'ollama';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AttemptError } from './attempt-error.ts';
 import type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
+import { type EmbedAnswer, type EmbedCall, runEmbed } from './embed.ts';
 import { type InferenceCall, type InferenceResult, runInference } from './inference.ts';
 
 export { AttemptError, type Phase } from './attempt-error.ts';
 export type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
+export type { EmbedAnswer, EmbedCall } from './embed.ts';
 export type { InferenceCall, InferenceResult } from './inference.ts';
 
 type Fetch = typeof fetch;
@@ -41,11 +43,23 @@ export class OllamaBackend implements Backend {
     return runInference(this.agent, this.url, call);
   }
 
+  embed(call: EmbedCall): Promise<EmbedAnswer> {
+    return runEmbed(this.agent, this.url, call);
+  }
+
   /** Loads a model and keeps it for `keepAlive`; resolves when Ollama reports it ready. */
-  async load(model: string, keepAlive: string | number, signal?: AbortSignal): Promise<LoadAnswer> {
+  async load(
+    model: string,
+    keepAlive: string | number,
+    signal?: AbortSignal,
+    embedding = false,
+  ): Promise<LoadAnswer> {
     const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
     try {
-      const res = await client.generate({ model, prompt: '', keep_alive: keepAlive, stream: false });
+      // An empty input loads the model and answers no vectors (Ollama's EmbedHandler).
+      const res = embedding
+        ? await client.embed({ model, input: [], keep_alive: keepAlive })
+        : await client.generate({ model, prompt: '', keep_alive: keepAlive, stream: false });
       const ns = (res as { load_duration?: unknown }).load_duration;
       return typeof ns === 'number' && ns > 0 ? { loadDurationMs: ns / 1e6 } : {};
     } catch (err) {

@@ -17,6 +17,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'qwen2',
     parameter_size: '32.8B',
     quantization_level: 'Q4_K_M',
+    capabilities: ['completion', 'tools', 'insert'],
+    context_length: 32768,
   },
   'deepseek-coder:latest': {
     size_gb: 3.8,
@@ -26,6 +28,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'llama',
     parameter_size: '7B',
     quantization_level: 'Q4_0',
+    capabilities: ['completion', 'insert'],
+    context_length: 16384,
   },
   'deepseek-r1:32b': {
     size_gb: 18,
@@ -35,6 +39,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'qwen2',
     parameter_size: '32.8B',
     quantization_level: 'Q4_K_M',
+    capabilities: ['completion', 'thinking'],
+    context_length: 131072,
   },
   'deepseek-r1:14b': {
     size_gb: 9,
@@ -44,6 +50,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'qwen2',
     parameter_size: '14.8B',
     quantization_level: 'Q4_K_M',
+    capabilities: ['completion', 'thinking'],
+    context_length: 131072,
   },
   'llama3.2:8b': {
     size_gb: 5,
@@ -53,6 +61,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'llama',
     parameter_size: '8.0B',
     quantization_level: 'Q4_K_M',
+    capabilities: ['completion', 'tools'],
+    context_length: 131072,
   },
   'llama3.2:3b': {
     size_gb: 2.5,
@@ -62,6 +72,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'llama',
     parameter_size: '3.2B',
     quantization_level: 'Q4_K_M',
+    capabilities: ['completion', 'tools'],
+    context_length: 131072,
   },
   'tinyllama:latest': {
     size_gb: 0.64,
@@ -71,6 +83,8 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'llama',
     parameter_size: '1B',
     quantization_level: 'Q4_0',
+    capabilities: ['completion'],
+    context_length: 2048,
   },
   'llama3.1:70b': {
     size_gb: 40,
@@ -80,6 +94,21 @@ export const DEFAULT_MODELS: Config['models'] = {
     family: 'llama',
     parameter_size: '70.6B',
     quantization_level: 'Q4_K_M',
+    capabilities: ['completion', 'tools'],
+    context_length: 131072,
+  },
+  // Not in the seed: an embedding model, so /api/embed and /v1/embeddings work out of the box. Embedding
+  // models serve only the `embed` chain, never a chat chain.
+  'nomic-embed-text:latest': {
+    size_gb: 0.27,
+    load_time_s: 1,
+    tokens_per_s: 2000,
+    strengths: ['embed'],
+    family: 'nomic-bert',
+    parameter_size: '137M',
+    quantization_level: 'F16',
+    capabilities: ['embedding'],
+    context_length: 2048,
   },
 };
 
@@ -133,6 +162,7 @@ export const DEFAULT_CHAINS: Config['chains'] = {
     { model: 'llama3.2:8b', quality: 0.7 },
     { model: 'llama3.2:3b', quality: 0.55 },
   ],
+  embed: [{ model: 'nomic-embed-text:latest', quality: 0.8 }],
   general: [
     { model: 'llama3.2:8b', quality: 0.85 },
     { model: 'deepseek-r1:14b', quality: 0.85 },

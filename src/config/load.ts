@@ -124,12 +124,23 @@ export function normaliseOllamaUrl(value: string): string {
 function checkReferences(config: Config) {
   for (const [task, chain] of Object.entries(config.chains)) {
     chain.forEach((entry, i) => {
-      if (!config.models[entry.model]) {
+      const spec = config.models[entry.model];
+      if (!spec) {
         throw new ConfigError(
           `chains.${task}[${i}].model`,
           `"${entry.model}" is not in models; allowed: ${Object.keys(config.models).join(', ')}`,
         );
       }
+      // Embedding models answer only embeddings, and chat models only chat: a chain mixing them is a mistake.
+      const embeds = spec.capabilities?.includes('embedding') === true;
+      const chats = spec.capabilities === undefined || spec.capabilities.includes('completion');
+      if (task === 'embed' && !embeds)
+        throw new ConfigError(`chains.embed[${i}].model`, `"${entry.model}" has no embedding capability`);
+      if (task !== 'embed' && !chats)
+        throw new ConfigError(
+          `chains.${task}[${i}].model`,
+          `"${entry.model}" is an embedding model; it belongs in chains.embed only`,
+        );
     });
   }
   if (!config.chains['general']) {

@@ -34,6 +34,19 @@ export const ModelSpecSchema = Type.Object(
     parameter_size: Type.Optional(Type.String()),
     quantization_level: Type.Optional(Type.String()),
     context_length: Type.Optional(Type.Integer({ minimum: 1 })),
+    capabilities: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.Literal('completion'),
+          Type.Literal('tools'),
+          Type.Literal('thinking'),
+          Type.Literal('insert'),
+          Type.Literal('vision'),
+          Type.Literal('embedding'),
+        ]),
+        { description: "Ollama's words; what /api/show reports wins when the host says" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -16,6 +16,7 @@ import { parseRequestBody } from './json-body.ts';
 import { createOpenApi } from './openapi.ts';
 import { createRateLimitHook, TokenBucketLimiter } from './rate-limit.ts';
 import './route-config.ts';
+import { registerEmbedRoutes } from './routes/embed.ts';
 import { registerOllamaRoutes } from './routes/ollama.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
@@ -160,6 +161,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registerSeedRoutes(app, deps);
   registerOllamaRoutes(app, deps);
   registerOpenAiRoutes(app, deps);
+  registerEmbedRoutes(app, deps);
   registerOpsRoutes(app, deps, openapi.document);
   // Not made ready here: the caller may still add routes (they show up in /openapi.json too).
   return app;

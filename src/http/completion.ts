@@ -94,7 +94,8 @@ export async function completeStreaming(
   if (!first.started) {
     // Finished before any text chunk (an empty answer, or a manager that did not stream): send it whole.
     setResultHeaders(reply, first.result);
-    if (first.result.response) stream.write(encoder.chunk(wholeChunk(first.result)));
+    const r = first.result;
+    if (r.response || r.thinking || r.tool_calls?.length) stream.write(encoder.chunk(wholeChunk(r)));
     stream.end(encoder.final(first.result));
     return sendStream(reply, stream, encoder.contentType);
   }
@@ -114,11 +115,16 @@ export async function completeStreaming(
 }
 
 function wholeChunk(result: CompletionResult): UpstreamChunk {
-  return {
+  const message: NonNullable<UpstreamChunk['message']> = { role: 'assistant', content: result.response };
+  if (result.thinking) message.thinking = result.thinking;
+  if (result.tool_calls?.length) message.tool_calls = result.tool_calls;
+  const chunk: UpstreamChunk = {
     model: result.model_used,
     created_at: result.final.created_at,
     response: result.response,
-    message: { role: 'assistant', content: result.response },
+    message,
     done: false,
   };
+  if (result.thinking) chunk.thinking = result.thinking;
+  return chunk;
 }

@@ -1,5 +1,5 @@
 import { TASK_TYPES, type TaskType, URGENCIES, type Urgency } from '../config/schema.ts';
-import type { CompletionResult, UpstreamChunk } from '../manager/types.ts';
+import type { CompletionResult, ToolCall, UpstreamChunk } from '../manager/types.ts';
 import { rmmSummary, type StreamEncoder } from './completion.ts';
 import { badRequest } from './errors.ts';
 
@@ -13,16 +13,31 @@ function text(chunk: UpstreamChunk): string {
   return chunk.response ?? chunk.message?.content ?? '';
 }
 
-/** Ollama's field order: model, created_at, the text, done, then the rest. */
-function withText(kind: OllamaKind, base: Record<string, unknown>, content: string) {
+/** What an answer carries besides its text: the reasoning and the tool calls. */
+interface Extras {
+  thinking?: string | undefined;
+  tool_calls?: ToolCall[] | undefined;
+}
+
+/** Ollama's field order: model, created_at, the text (with thinking and tool calls), done, then the rest. */
+function withText(kind: OllamaKind, base: Record<string, unknown>, content: string, extras: Extras = {}) {
   const { model, created_at, done, ...rest } = base;
-  const body = kind === 'generate' ? { response: content } : { message: { role: 'assistant', content } };
+  let body: Record<string, unknown>;
+  if (kind === 'generate') {
+    body = { response: content };
+    if (extras.thinking) body['thinking'] = extras.thinking;
+  } else {
+    const message: Record<string, unknown> = { role: 'assistant', content };
+    if (extras.thinking) message['thinking'] = extras.thinking;
+    if (extras.tool_calls?.length) message['tool_calls'] = extras.tool_calls;
+    body = { message };
+  }
   return { model, created_at, ...body, done, ...rest };
 }
 
 /** The closing object: Ollama's final chunk (figures, done_reason) plus our `rmm` metadata. */
-export function ollamaFinal(kind: OllamaKind, result: CompletionResult, content: string) {
-  const { response: _r, message: _m, ...figures } = result.final;
+export function ollamaFinal(kind: OllamaKind, result: CompletionResult, content: string, whole = true) {
+  const { response: _r, message: _m, thinking: _t, ...figures } = result.final;
   if (kind === 'chat') delete figures.context;
   return withText(
     kind,
@@ -34,14 +49,22 @@ export function ollamaFinal(kind: OllamaKind, result: CompletionResult, content:
       rmm: rmmSummary(result),
     },
     content,
+    // A streamed answer sent its thinking and tool calls in its chunks already.
+    whole ? { thinking: result.thinking, tool_calls: result.tool_calls } : {},
   );
 }
 
 export function ollamaEncoder(kind: OllamaKind): StreamEncoder {
   return {
     contentType: 'application/x-ndjson',
-    chunk: (c) => line(withText(kind, { model: c.model, created_at: c.created_at, done: false }, text(c))),
-    final: (result) => line(ollamaFinal(kind, result, '')),
+    chunk: (c) =>
+      line(
+        withText(kind, { model: c.model, created_at: c.created_at, done: false }, text(c), {
+          thinking: c.message?.thinking ?? c.thinking,
+          tool_calls: c.message?.tool_calls,
+        }),
+      ),
+    final: (result) => line(ollamaFinal(kind, result, '', false)),
     error: (err) => line({ error: err.message }),
   };
 }

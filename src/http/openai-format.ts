@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { ChatMessage, CompletionResult, UpstreamChunk } from '../manager/types.ts';
+import type { ChatMessage, CompletionResult, ToolCall, UpstreamChunk } from '../manager/types.ts';
 import type { StreamEncoder } from './completion.ts';
 import { badRequest } from './errors.ts';
 import type { ChatCompletionBody } from './schemas/openai.ts';
@@ -18,8 +18,28 @@ const ROLE: Record<string, ChatMessage['role']> = {
 };
 
 export function toChatMessages(messages: Body['messages']): ChatMessage[] {
+  // A tool result names its call by id; Ollama names the tool: the id is looked up in the calls before it.
+  const toolById = new Map<string, string>();
   return messages.map((m, i) => {
     const out: ChatMessage = { role: ROLE[m.role] ?? 'user', content: '' };
+    if (m.tool_calls?.length) {
+      out.tool_calls = m.tool_calls.map((c, j) => {
+        if (c.id) toolById.set(c.id, c.function.name);
+        return {
+          function: {
+            name: c.function.name,
+            arguments: parseArguments(
+              c.function.arguments,
+              `body/messages/${i}/tool_calls/${j}/function/arguments`,
+            ),
+          },
+        };
+      });
+    }
+    if (out.role === 'tool') {
+      const name = (m.tool_call_id && toolById.get(m.tool_call_id)) ?? m.name;
+      if (name) out.tool_name = name;
+    }
     if (typeof m.content === 'string') out.content = m.content;
     else if (Array.isArray(m.content)) {
       const texts: string[] = [];
@@ -36,6 +56,38 @@ export function toChatMessages(messages: Body['messages']): ChatMessage[] {
   });
 }
 
+/** OpenAI sends a call's arguments as a JSON string; Ollama wants the object. */
+function parseArguments(text: string | undefined, field: string): Record<string, unknown> {
+  if (text === undefined || text === '') return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw badRequest(`${field} must be a JSON object encoded as a string`, field);
+}
+
+/**
+ * OpenAI `tools` as Ollama takes them (the same shape), unless `tool_choice` is "none". Ollama has no
+ * tool_choice: "auto" is its behaviour; "required" and a named function cannot be enforced upstream, so the
+ * tools are sent and the model chooses (a documented difference).
+ */
+export function toTools(b: Body): unknown[] | undefined {
+  if (!b.tools?.length || b.tool_choice === 'none') return undefined;
+  return b.tools;
+}
+
+/** Ollama's tool calls in OpenAI's shape: ids, type, arguments as a JSON string. */
+export function toOpenAiToolCalls(calls: readonly ToolCall[] | undefined, idPrefix: string) {
+  return (calls ?? []).map((c, index) => ({
+    index,
+    id: c.id ?? `call_${idPrefix}_${index}`,
+    type: 'function' as const,
+    function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments ?? {}) },
+  }));
+}
+
 /** Only inline images: the service never fetches a URL on a client's behalf. */
 function imageData(value: string | { url: string }, field: string): string {
   const url = typeof value === 'string' ? value : value.url;
@@ -45,8 +97,22 @@ function imageData(value: string | { url: string }, field: string): string {
   return m[1]!;
 }
 
-/** OpenAI sampling fields → Ollama runner options. */
-export function toOptions(b: Body): Record<string, unknown> | undefined {
+type Sampling = Partial<
+  Pick<
+    Body,
+    | 'temperature'
+    | 'top_p'
+    | 'frequency_penalty'
+    | 'presence_penalty'
+    | 'max_tokens'
+    | 'max_completion_tokens'
+    | 'seed'
+    | 'stop'
+  >
+>;
+
+/** OpenAI sampling fields (shared by chat and text completions) → Ollama runner options. */
+export function toOptions(b: Sampling): Record<string, unknown> | undefined {
   const o: Record<string, unknown> = {};
   if (b.temperature != null) o['temperature'] = b.temperature;
   if (b.top_p != null) o['top_p'] = b.top_p;
@@ -67,7 +133,8 @@ export function toFormat(b: Body): unknown {
   return undefined;
 }
 
-function finishReason(final: UpstreamChunk): 'stop' | 'length' {
+function finishReason(final: UpstreamChunk, toolCalls = false): 'stop' | 'length' | 'tool_calls' {
+  if (toolCalls) return 'tool_calls';
   return final.done_reason === 'length' ? 'length' : 'stop';
 }
 
@@ -87,19 +154,58 @@ export function completionIds(requestId: string): CompletionIds {
 }
 
 export function chatCompletion(ids: CompletionIds, result: CompletionResult) {
+  const calls = toOpenAiToolCalls(result.tool_calls, ids.id).map(({ index: _i, ...c }) => c);
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: calls.length && !result.response ? null : result.response,
+  };
+  if (result.thinking) message['reasoning'] = result.thinking;
+  if (calls.length) message['tool_calls'] = calls;
   return {
     ...ids,
     object: 'chat.completion',
     model: result.model_used,
     system_fingerprint: 'fp_rmm',
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: result.response },
-        finish_reason: finishReason(result.final),
-      },
-    ],
+    choices: [{ index: 0, message, finish_reason: finishReason(result.final, calls.length > 0) }],
     usage: usage(result.final),
+  };
+}
+
+/** OpenAI's legacy text completion (/v1/completions) from a generate result. */
+export function textCompletion(ids: CompletionIds, result: CompletionResult) {
+  return {
+    id: ids.id.replace(/^chatcmpl-/, 'cmpl-'),
+    object: 'text_completion',
+    created: ids.created,
+    model: result.model_used,
+    system_fingerprint: 'fp_rmm',
+    choices: [{ text: result.response, index: 0, logprobs: null, finish_reason: finishReason(result.final) }],
+    usage: usage(result.final),
+  };
+}
+
+/** SSE for /v1/completions: a text delta per chunk, a finish chunk, the optional usage chunk, [DONE]. */
+export function textCompletionEncoder(ids: CompletionIds, includeUsage: boolean): StreamEncoder {
+  const id = ids.id.replace(/^chatcmpl-/, 'cmpl-');
+  const chunk = (model: string, text: string, finish: string | null) => ({
+    id,
+    object: 'text_completion',
+    created: ids.created,
+    model,
+    system_fingerprint: 'fp_rmm',
+    choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+  });
+  return {
+    contentType: 'text/event-stream; charset=utf-8',
+    chunk: (c) => event(chunk(c.model, c.response ?? c.message?.content ?? '', null)),
+    final(result) {
+      let out = event(chunk(result.model_used, '', finishReason(result.final)));
+      if (includeUsage)
+        out += event({ ...chunk(result.model_used, '', null), choices: [], usage: usage(result.final) });
+      return `${out}data: [DONE]\n\n`;
+    },
+    error: (err) =>
+      event({ error: { message: err.message, type: 'api_error', param: null, code: err.code } }),
   };
 }
 
@@ -108,7 +214,8 @@ const event = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 /** SSE as OpenAI sends it: role in the first delta only, a finish chunk, the optional usage chunk, [DONE]. */
 export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): StreamEncoder {
   let first = true;
-  const chunk = (model: string, delta: Record<string, string>, finish: string | null) => ({
+  let calls = 0;
+  const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) => ({
     ...ids,
     object: 'chat.completion.chunk',
     model,
@@ -118,14 +225,27 @@ export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): Stream
   return {
     contentType: 'text/event-stream; charset=utf-8',
     chunk(c) {
-      const content = c.message?.content ?? c.response ?? '';
-      const delta: Record<string, string> = first ? { role: 'assistant', content } : { content };
+      const delta: Record<string, unknown> = first ? { role: 'assistant' } : {};
       first = false;
+      const content = c.message?.content ?? c.response ?? '';
+      const thinking = c.message?.thinking ?? c.thinking;
+      const toolCalls = c.message?.tool_calls;
+      if (content || (!thinking && !toolCalls?.length)) delta['content'] = content;
+      if (thinking) delta['reasoning'] = thinking;
+      if (toolCalls?.length) {
+        // As OpenAI streams them: each call once, whole, with its index among the answer's calls.
+        delta['tool_calls'] = toOpenAiToolCalls(toolCalls, ids.id).map((t, i) => ({
+          ...t,
+          index: calls + i,
+        }));
+        calls += toolCalls.length;
+      }
       return event(chunk(c.model, delta, null));
     },
     final(result) {
+      const toolCalls = calls > 0 || (result.tool_calls?.length ?? 0) > 0;
       let out = event(
-        chunk(result.model_used, first ? { role: 'assistant' } : {}, finishReason(result.final)),
+        chunk(result.model_used, first ? { role: 'assistant' } : {}, finishReason(result.final, toolCalls)),
       );
       if (includeUsage) {
         out += event({ ...chunk(result.model_used, {}, null), choices: [], usage: usage(result.final) });

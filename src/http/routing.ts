@@ -14,6 +14,8 @@ export interface Routing {
   model?: string;
   taskType?: TaskType;
   urgency?: Urgency;
+  /** x-rmm-deadline-ms: the client's own deadline. */
+  deadlineMs?: number;
 }
 
 /**
@@ -31,6 +33,8 @@ export function routingFor(
   const out: Routing = {};
   const urgency = fields.urgency ?? (headers['x-rmm-urgency'] as Urgency | undefined);
   if (urgency) out.urgency = urgency;
+  const deadline = headers['x-rmm-deadline-ms'];
+  if (deadline !== undefined && /^[0-9]{1,9}$/.test(deadline)) out.deadlineMs = Number(deadline);
   let taskType = fields.task_type ?? (headers['x-rmm-task-type'] as TaskType | undefined);
   if (fields.model !== undefined) {
     const catalog = manager.catalog();

@@ -17,6 +17,14 @@ export const ERROR_CATALOGUE = {
   RMM_METHOD_NOT_ALLOWED: { status: 405, hint: 'use a method from the allow header' },
   RMM_UNKNOWN_MODEL: { status: 404, hint: 'use a model from GET /api/echo/resilient/models, or "auto"' },
   RMM_UNKNOWN_TASK_TYPE: { status: 400, hint: 'use one of the configured task types' },
+  RMM_UNSUPPORTED_CAPABILITY: {
+    status: 400,
+    hint: 'the request needs a capability (tools, thinking, vision, insert, embedding) no candidate has; name a model that has it',
+  },
+  RMM_CONTEXT_TOO_LONG: {
+    status: 400,
+    hint: 'the prompt is longer than every candidate model’s context; shorten it or name a model with a larger context',
+  },
   RMM_NO_MODEL_AVAILABLE: {
     status: 503,
     hint: 'every candidate failed or is unavailable; see attempts_detail',

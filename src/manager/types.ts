@@ -5,10 +5,25 @@ import type { TaskType, Urgency } from '../config/schema.ts';
  * (the seed's `complete_with_fallback`, `preload_model`, `get_prometheus_metrics`).
  */
 
+/** A tool call as Ollama carries it: arguments are an object (OpenAI's are a JSON string). */
+export interface ToolCall {
+  /** Ollama ≥ 0.12 numbers calls; kept when present. */
+  id?: string;
+  function: { name: string; arguments: Record<string, unknown>; index?: number };
+}
+
+/** A chat message, Ollama's fields; anything else a client sends rides along in the passthrough. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
   images?: string[];
+  /** Calls the assistant made (in a history the client sends back). */
+  tool_calls?: ToolCall[];
+  /** On a `tool` message: which tool this is the result of. */
+  tool_name?: string;
+  /** The assistant's reasoning (think-capable models). */
+  thinking?: string;
+  [field: string]: unknown;
 }
 
 /** One streamed piece of an answer, in Ollama's own chunk shape (generate or chat). */
@@ -16,7 +31,9 @@ export interface UpstreamChunk {
   model: string;
   created_at: string;
   response?: string;
-  message?: { role: 'assistant'; content: string };
+  /** generate with think: the reasoning, apart from the answer. */
+  thinking?: string;
+  message?: { role: 'assistant'; content: string; thinking?: string; tool_calls?: ToolCall[] };
   done: boolean;
   done_reason?: string;
   total_duration?: number;
@@ -36,7 +53,20 @@ export interface CompletionRequest {
   system?: string;
   /** Passed to Ollama as is (temperature, num_predict, ...). */
   options?: Record<string, unknown>;
+  /** "json" or a JSON schema. */
   format?: unknown;
+  /** Tools the model may call (chat), in Ollama's shape; only tool-capable models are chosen. */
+  tools?: unknown[];
+  /** Reasoning on (true, or a level such as "high"); only think-capable models are chosen. */
+  think?: boolean | string;
+  /** generate only, passed as is: fill-in-the-middle suffix (insert-capable models), images, raw mode... */
+  suffix?: string;
+  images?: string[];
+  raw?: boolean;
+  template?: string;
+  context?: number[];
+  /** Fields this code does not know, passed through to Ollama unchanged (a newer client's, say). */
+  extra?: Record<string, unknown>;
   /** A concrete model name (tried first, then its chain), 'auto', or 'auto:<task>'. */
   model?: string;
   taskType?: TaskType;
@@ -84,8 +114,41 @@ export interface CompletionResult {
   attempts_detail: AttemptDetail[];
   /** The final upstream chunk (metrics, done_reason), as Ollama sent it. */
   final: UpstreamChunk;
+  /** The model's reasoning, when think was asked and the model gave it. */
+  thinking?: string;
+  /** Tools the model called (chat), gathered from the whole answer. */
+  tool_calls?: ToolCall[];
+  /** An embedding request's vectors (Manager.embed; never set on completions). */
+  embeddings?: number[][];
   /** How long after the urgency's deadline the answer came (absent when in time). */
   late_ms?: number;
+}
+
+export interface EmbedRequest {
+  /** A concrete embedding model, 'auto' or 'auto:embed' (the embed chain). */
+  model?: string;
+  input: string[];
+  /** Truncate inputs longer than the context (Ollama's default true). */
+  truncate?: boolean;
+  dimensions?: number;
+  options?: Record<string, unknown>;
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+export interface EmbedResult {
+  request_id: string;
+  model_used: string;
+  host: string;
+  embeddings: number[][];
+  fallback_used: boolean;
+  attempts: number;
+  latency_ms: number;
+  selection_reason: string;
+  attempts_detail: AttemptDetail[];
+  prompt_eval_count?: number;
+  total_duration?: number;
+  load_duration?: number;
 }
 
 export interface HealthResult {
@@ -242,6 +305,8 @@ export interface Manager {
   }): Promise<CompletionResult>;
   /** Loads a model now. Without `force` it never evicts the warm set (status `refused` says what it would). */
   preloadModel(name: string, options?: { force?: boolean }): Promise<PreloadResult>;
+  /** Embeddings through the embed chain, with the same resilience as completions. */
+  embed(request: EmbedRequest): Promise<EmbedResult>;
   checkHealth(name: string, force?: boolean): Promise<HealthResult>;
   status(): StatusView;
   models(): ModelView[];

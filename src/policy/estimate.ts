@@ -41,6 +41,10 @@ export interface CandidateState {
   hostVramGb: number;
   /** The host's place in the config's host list (0 first): among hosts, the first takes traffic first. */
   hostRank?: number;
+  /** Ollama's capability words for this model (from /api/show, else the config); undefined when unknown. */
+  capabilities?: readonly string[];
+  /** The context it loads with at most (tokens); undefined when unknown. */
+  contextLength?: number;
   /** The model can be loaded now without evicting a busy or pinned model. */
   fitsNow: boolean;
   /** When an open circuit lets a trial through; null when not open. */

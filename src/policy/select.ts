@@ -20,6 +20,8 @@ import {
 
 export type { CandidateState } from './estimate.ts';
 
+import { type Capability, missingCapabilities } from './capabilities.ts';
+
 /**
  * Which models to try for one request, in order. Pure and per request: loops over small arrays, one
  * insertion sort over the (few) feasible attempts, no closures or regex.
@@ -55,6 +57,10 @@ export interface SelectionInput {
   partialOffloadSlowdown: number;
   /** Quality a loaded model is worth over a cold one; default by urgency (LOADED_BONUS). */
   loadedBonus?: number;
+  /** What the request needs of a model (tools, thinking, vision...); default: completion. */
+  required?: readonly Capability[];
+  /** Estimated prompt tokens: a model whose context is smaller is skipped (Ollama would truncate). */
+  promptTokens?: number;
 }
 
 export interface PlannedAttempt {
@@ -73,6 +79,8 @@ export interface PlannedAttempt {
 }
 
 export type SkipReason =
+  | 'no_capability'
+  | 'context_too_small'
   | 'host_down'
   | 'circuit_open'
   | 'half_open_busy'
@@ -222,8 +230,33 @@ function canStartLoad(c: CandidateState, urgency: Urgency): boolean {
   return c.fitsNow || (urgency !== 'interactive' && c.fitsIfWarmYields === true);
 }
 
+/** Can this model do what the request needs, with room for its prompt? Skips it, saying why, when not. */
+function fitsRequest(scan: Scan, c: CandidateState, quality: number): boolean {
+  const { input } = scan;
+  const missing = missingCapabilities(input.required ?? COMPLETION, c.capabilities);
+  if (missing.length > 0) {
+    skip(scan, c, quality, 'no_capability', `has no ${missing.join(', ')} capability`);
+    return false;
+  }
+  const tokens = input.promptTokens ?? 0;
+  if (c.contextLength !== undefined && tokens > c.contextLength) {
+    skip(
+      scan,
+      c,
+      quality,
+      'context_too_small',
+      `its context (${c.contextLength} tokens) is smaller than the prompt (~${tokens} tokens)`,
+    );
+    return false;
+  }
+  return true;
+}
+
+const COMPLETION: readonly Capability[] = ['completion'];
+
 function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: boolean): void {
   const { input } = scan;
+  if (!fitsRequest(scan, c, quality)) return;
   if (!available(c, input.now)) {
     skipUnavailable(scan, c, quality);
     return;
@@ -307,6 +340,8 @@ function scanOutOfChain(scan: Scan): void {
     const c = candidates[i]!;
     if (!available(c, input.now) || c.model === namedModel) continue;
     if (chainIndexOf(chain, c.model) >= 0) continue;
+    if (missingCapabilities(input.required ?? COMPLETION, c.capabilities).length > 0) continue;
+    if (c.contextLength !== undefined && (input.promptTokens ?? 0) > c.contextLength) continue;
     const resident = isResident(c);
     // Out of the chain, only what is in memory or on its way (the warm set at start) is worth waiting for:
     // loading a model the chain does not name would be the supervisor's choice, not this request's.
@@ -412,7 +447,9 @@ function explain(scan: Scan, first: PlannedAttempt | undefined, bgId: string | u
   const skipped = scan.skipped;
   for (let i = 0; i < skipped.length; i++) {
     const s = skipped[i]!;
-    if (s.quality < bar && s.model !== scan.input.namedModel) continue;
+    // What the request needs (a capability, a long enough context) is always worth a word.
+    const needs = s.reason === 'no_capability' || s.reason === 'context_too_small';
+    if (s.quality < bar && s.model !== scan.input.namedModel && !needs) continue;
     if (out !== '') out += '; ';
     out += `${label(scan, s.model, s.host)} skipped: ${s.detail}`;
     if (s.id !== null && s.id === bgId) out += ' (loading in background)';

@@ -1,4 +1,5 @@
 import { AttemptError } from '../backend/attempt-error.ts';
+import type { InferenceResult } from '../backend/inference.ts';
 import { RmmError } from '../manager/errors.ts';
 import type { AttemptDetail, CompletionRequest, UpstreamChunk } from '../manager/types.ts';
 import { backoffDelay } from '../policy/backoff.ts';
@@ -9,6 +10,7 @@ import { confirmMissing, hostLevel, sleep } from './attempt-helpers.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { waitForLoad } from './load-wait.ts';
 import { acquireSlot, SlotTimeoutError } from './slots.ts';
+import { embedCall, type JourneyRequest, upstreamFields } from './upstream-call.ts';
 
 export interface AttemptContext {
   requestId: string;
@@ -21,7 +23,7 @@ export interface AttemptContext {
 }
 
 export type Outcome =
-  | { kind: 'answer'; text: string; final: UpstreamChunk }
+  | ({ kind: 'answer' } & InferenceResult)
   /** Move on; `later`: it was only slow (still loading, or no free slot): worth waiting for when all else fails. */
   | { kind: 'next'; later?: boolean }
   | { kind: 'stop'; error: RmmError };
@@ -33,7 +35,7 @@ export type Outcome =
  */
 export async function tryModel(
   deps: JourneyDeps,
-  request: CompletionRequest,
+  request: JourneyRequest,
   attempt: PlannedAttempt,
   ctx: AttemptContext,
 ): Promise<Outcome> {
@@ -77,27 +79,25 @@ export async function tryModel(
       return { kind: 'next', later: err instanceof SlotTimeoutError };
     }
     try {
-      const result = await backend.infer({
-        kind: request.kind,
-        model: attempt.model,
-        ...(request.prompt !== undefined && { prompt: request.prompt }),
-        ...(request.messages && { messages: request.messages }),
-        ...(request.system !== undefined && { system: request.system }),
-        ...(request.options && { options: request.options }),
-        ...(request.format !== undefined && { format: request.format }),
-        // Ours, always: Ollama resets a model's keep-alive to each request's (its 5 min default when a
-        // request sends none), so a request without it would undo the residency our loads asked for.
-        keepAlive: deps.keepAlive,
-        ...(request.signal && { signal: request.signal }),
-        timeoutMs: Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs)),
-        idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
-        ...(request.onChunk && {
-          onChunk: (chunk: UpstreamChunk) => {
-            ctx.state.committed = true;
-            request.onChunk!(chunk);
-          },
-        }),
-      });
+      const timeLeft = Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs));
+      const result = request.embed
+        ? await embedCall(backend, request, attempt.model, timeLeft, deps.keepAlive)
+        : await backend.infer({
+            ...upstreamFields(request),
+            model: attempt.model,
+            // Ours, always: Ollama resets a model's keep-alive to each request's (its 5 min default when a
+            // request sends none), so a request without it would undo the residency our loads asked for.
+            keepAlive: deps.keepAlive,
+            ...(request.signal && { signal: request.signal }),
+            timeoutMs: timeLeft,
+            idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
+            ...(request.onChunk && {
+              onChunk: (chunk: UpstreamChunk) => {
+                ctx.state.committed = true;
+                request.onChunk!(chunk);
+              },
+            }),
+          });
       const f = result.final;
       ended(
         deps,
@@ -112,7 +112,7 @@ export async function tryModel(
       );
       deps.observer?.attempt(attempt.model, 'success');
       ctx.details.push({ ...base(), outcome: 'success' });
-      return { kind: 'answer', text: result.text, final: result.final };
+      return { kind: 'answer', ...result };
     } catch (err) {
       const outcome = await judge(deps, request, attempt, ctx, err, attemptStart, retry);
       if (outcome !== 'retry') return outcome;

@@ -52,6 +52,8 @@ export function newView(config: Readonly<Config>, id: string, ctx: ModelContext,
     openUntil: null,
     resident: false,
     hostUp: true,
+    ...(spec?.capabilities && { capabilities: spec.capabilities }),
+    ...(spec?.context_length !== undefined && { contextLength: spec.context_length }),
     need: { value: ctx.sizeGb, source: 'config', samples: 0 },
     rate: { value: configured, source: spec ? 'config' : 'discovered', samples: 0 },
   };
@@ -96,6 +98,10 @@ export function refreshFromSupervisor(
   const loading = slot?.status === 'loading';
   view.loadingStartedAt = loading ? slot.since : null;
   view.hostUp = host.health.status !== 'down';
+  // What the host says of the model wins over the config (it is the model actually there).
+  const found = host.catalog[view.model];
+  if (found?.capabilities) view.capabilities = found.capabilities;
+  if (found?.contextLength !== undefined) view.contextLength = found.contextLength;
   const est = effectiveEstimates(ctx);
   view.need = sizeEstimate({
     configGb: ctx.sizeGb,

@@ -68,7 +68,7 @@ export class Chains {
   }
 
   private rebuild(models: CatalogModel[], present: (m: string) => boolean) {
-    const tasks = new Set<string>([...TASK_TYPES, ...Object.keys(this.config.chains)]);
+    const tasks = new Set<string>([...TASK_TYPES, 'embed', ...Object.keys(this.config.chains)]);
     const next = new Map<string, ChainView>();
     for (const task of tasks) {
       const configured = this.config.chains[task];

@@ -131,6 +131,8 @@ export class Prober {
         model: view.model,
         prompt: PROBE_PROMPT,
         options: { temperature: 0, num_predict: PROBE_TOKENS },
+        // A thinking model would spend the probe's few tokens thinking and answer nothing checkable.
+        ...(view.capabilities?.includes('thinking') && { think: false }),
         timeoutMs: Math.max(1, timeoutMs - (this.clock.now() - started)),
       });
       if (!PROBE_ANSWER.test(text))

@@ -1,3 +1,4 @@
+import type { InferenceResult } from '../backend/inference.ts';
 import type { TaskType, Urgency } from '../config/schema.ts';
 import { type ErrorCode, RmmError } from '../manager/errors.ts';
 import type { AttemptDetail, CompletionRequest, CompletionResult } from '../manager/types.ts';
@@ -15,7 +16,7 @@ export function answered(
   plan: SelectionPlan,
   used: PlannedAttempt,
   details: AttemptDetail[],
-  outcome: { text: string; final: CompletionResult['final'] },
+  outcome: InferenceResult,
   started: number,
   deadline: number,
   requestId: string,
@@ -41,6 +42,9 @@ export function answered(
     classification: target.classification,
     attempts_detail: details,
     final: outcome.final,
+    ...(outcome.thinking !== undefined && { thinking: outcome.thinking }),
+    ...(outcome.toolCalls !== undefined && { tool_calls: outcome.toolCalls }),
+    ...(outcome.embeddings !== undefined && { embeddings: outcome.embeddings }),
     ...(lateMs > 0 && { late_ms: lateMs }),
   };
   if (fallbackUsed) {

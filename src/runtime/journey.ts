@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Urgency } from '../config/schema.ts';
-import type { AttemptDetail, CompletionRequest, CompletionResult } from '../manager/types.ts';
+import type { AttemptDetail, CompletionResult } from '../manager/types.ts';
+import { estimatePromptTokens, requiredCapabilities } from '../policy/capabilities.ts';
 import { deadlineMs, expectedMs, takesTraffic } from '../policy/estimate.ts';
 import { type RequestTarget, resolveTarget } from '../policy/request-target.ts';
 import { lateBudgetMs } from '../policy/retry-rules.ts';
 import { type PlannedAttempt, type SelectionPlan, selectModels } from '../policy/select.ts';
 import { type Outcome, tryModel } from './attempt.ts';
 import type { JourneyDeps } from './journey-deps.ts';
+import { embedTarget, needsSkips, unsupported } from './journey-guards.ts';
 import { answered, failure, hostsDown } from './journey-result.ts';
+import type { JourneyRequest } from './upstream-call.ts';
 
 export type { JourneyDeps, JourneyObserver } from './journey-deps.ts';
 
@@ -24,19 +27,21 @@ export type { JourneyDeps, JourneyObserver } from './journey-deps.ts';
  * A plain async function rather than a short-lived actor per request: the hot-path budget leaves room for
  * two model-actor events per healthy request, not for spawning an actor and a dozen transitions.
  */
-export async function runJourney(deps: JourneyDeps, request: CompletionRequest): Promise<CompletionResult> {
+export async function runJourney(deps: JourneyDeps, request: JourneyRequest): Promise<CompletionResult> {
   const { config, clock } = deps;
   const requestId = request.requestId ?? randomUUID();
   const started = clock.now();
   const urgency: Urgency = request.urgency ?? 'interactive';
   const deadline = started + deadlineMs(urgency, config);
   const clientDeadline = request.deadlineMs !== undefined ? started + request.deadlineMs : undefined;
-  const target = resolveTarget(deps.chains, request);
+  const target = request.embed ? embedTarget(request) : resolveTarget(deps.chains, request);
   const details: AttemptDetail[] = [];
   const state = { committed: false };
   let waitedForHosts = false;
   for (;;) {
     const plan = select(deps, request, target, urgency, deadline - clock.now(), requestId);
+    unsupported(deps, request, plan, requestId);
+    if (!waitedForHosts) details.push(...needsSkips(plan));
     const order = withLateOptions(plan);
     const slow: PlannedAttempt[] = [];
     for (let i = 0; i < order.length; i++) {
@@ -112,7 +117,7 @@ export async function runJourney(deps: JourneyDeps, request: CompletionRequest):
 /** Tries one candidate, first checking it still takes traffic on a host that answers. */
 async function attemptOne(
   deps: JourneyDeps,
-  request: CompletionRequest,
+  request: JourneyRequest,
   a: PlannedAttempt,
   requestId: string,
   late: boolean,
@@ -167,7 +172,7 @@ function remainingMs(deps: JourneyDeps, a: PlannedAttempt): number {
 
 function select(
   deps: JourneyDeps,
-  request: CompletionRequest,
+  request: JourneyRequest,
   target: RequestTarget,
   urgency: Urgency,
   deadlineLeftMs: number,
@@ -185,8 +190,12 @@ function select(
     candidates: deps.fleet.candidates(),
     outOfChainFallback: config.selection.out_of_chain_fallback,
     fallbackChain: deps.chains.get('general'),
-    expectedOutputTokens: Number(request.options?.['num_predict'] ?? config.selection.expected_output_tokens),
+    expectedOutputTokens: request.embed
+      ? 1
+      : Number(request.options?.['num_predict'] ?? config.selection.expected_output_tokens),
     partialOffloadSlowdown: config.selection.partial_offload_slowdown,
+    required: requiredCapabilities(request, request.embed !== undefined),
+    promptTokens: estimatePromptTokens(request, request.embed?.input),
   });
   deps.journalSelection?.({
     kind: 'selection',

@@ -169,7 +169,9 @@ export class Loader {
     const started = this.clock.now();
     const bound = clockSignal(this.clock, this.config.load.timeout_s * 1000);
     try {
-      const answer = await backend.load(cmd.model, keepAliveOf(this.config), bound.signal);
+      const caps = this.fleet.view(cmd.id)?.capabilities;
+      const embedding = caps?.includes('embedding') && !caps.includes('completion');
+      const answer = await backend.load(cmd.model, keepAliveOf(this.config), bound.signal, embedding);
       const durationMs = answer.loadDurationMs ?? this.clock.now() - started;
       const sizes = await this.measured(backend, cmd.model);
       this.fleet.sendSupervisor({ type: 'LOAD_SUCCEEDED', id: cmd.id, durationMs, ...sizes });

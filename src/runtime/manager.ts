@@ -4,7 +4,7 @@ import type { Backend } from '../backend/backend.ts';
 import { OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { CompletionRequest, Manager } from '../manager/types.ts';
+import type { Manager } from '../manager/types.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { backoffOptionsFrom } from '../policy/backoff.ts';
 import type { EvictionPolicyName } from '../policy/planner.ts';
@@ -27,6 +27,7 @@ import { Reconciler } from './reconcile.ts';
 import { buildStatus, chainPositions } from './status.ts';
 import { supervisorInputFrom } from './supervisor-input.ts';
 import { Ticker } from './ticker.ts';
+import type { JourneyRequest } from './upstream-call.ts';
 import { wireMetrics } from './wire-metrics.ts';
 
 export interface ManagerOptions {
@@ -206,7 +207,7 @@ export async function createManager(
     await Promise.all(fleet.pinned().map((id) => loader.want(id, { mode: 'warm' }).catch(() => {})));
   }
 
-  const run = (request: CompletionRequest) => {
+  const run = (request: JourneyRequest) => {
     ops.store.trigger.requestStarted({ now: clock.now() });
     return runJourney(
       {
@@ -247,6 +248,40 @@ export async function createManager(
         ...(input.model && { model: input.model }),
         ...(input.signal && { signal: input.signal }),
       }),
+    embed: async (req) => {
+      const m = req.model;
+      if (m && m !== 'auto' && !m.startsWith('auto:') && !fleet.candidates().some((c) => c.model === m))
+        throw new RmmError(
+          'RMM_UNKNOWN_MODEL',
+          `unknown model "${m}"; use auto or one of: ${manager.catalog().join(', ')}`,
+        );
+      const r = await run({
+        kind: 'generate',
+        ...(m !== undefined && { model: m }),
+        embed: {
+          input: req.input,
+          ...(req.truncate !== undefined && { truncate: req.truncate }),
+          ...(req.dimensions !== undefined && { dimensions: req.dimensions }),
+        },
+        ...(req.options && { options: req.options }),
+        ...(req.requestId && { requestId: req.requestId }),
+        ...(req.signal && { signal: req.signal }),
+      });
+      return {
+        request_id: r.request_id,
+        model_used: r.model_used,
+        host: r.host,
+        embeddings: r.embeddings ?? [],
+        fallback_used: r.fallback_used,
+        attempts: r.attempts,
+        latency_ms: r.latency_ms,
+        selection_reason: r.selection_reason,
+        attempts_detail: r.attempts_detail,
+        ...(r.final.prompt_eval_count !== undefined && { prompt_eval_count: r.final.prompt_eval_count }),
+        ...(r.final.total_duration !== undefined && { total_duration: r.final.total_duration }),
+        ...(r.final.load_duration !== undefined && { load_duration: r.final.load_duration }),
+      };
+    },
     preloadModel: async (name, opts = {}) => preload(fleet, loader, requireModel(name), opts.force === true),
     checkHealth: async (name, force = false) => prober!.check(requireModel(name), force),
     status: () =>

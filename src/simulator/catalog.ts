@@ -94,13 +94,15 @@ export class Catalog {
       sizeBytes: Math.round(spec.size_gb * 1e9),
       digest: createHash('sha256').update(`rmm-sim:${name}`).digest('hex'),
       modifiedAtMs,
-      capabilities: capabilitiesOf(name),
+      capabilities: spec.capabilities ? [...spec.capabilities] : capabilitiesOf(name),
       contextLength: spec.context_length ?? 131_072,
     };
   }
 }
 
+/** When the config does not say: what a model of that name usually has. */
 function capabilitiesOf(name: string): string[] {
+  if (/embed/i.test(name)) return ['embedding'];
   const caps = ['completion', 'tools'];
   if (/r1|think|qwq/i.test(name)) caps.push('thinking');
   if (/coder/i.test(name)) caps.push('insert');

@@ -4,6 +4,7 @@ import type { Catalog } from './catalog.ts';
 import type { SimClock } from './clock.ts';
 import type { SimCounters } from './counters.ts';
 import type { FaultBook } from './faults.ts';
+import type { RequestLog } from './request-log.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** What every route can reach. The scheduler is a getter: a host restart replaces it. */
@@ -16,6 +17,8 @@ export interface SimServices {
   catalog: Catalog;
   faults: FaultBook;
   counters: SimCounters;
+  /** Bodies of the model requests received (GET /__sim/requests). */
+  requests: RequestLog;
   scheduler(): Scheduler;
   /** Host restart (admin API, or the host_restart fault with its down time in simulated ms). */
   restart(downMs?: number): void;

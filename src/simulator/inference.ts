@@ -1,10 +1,11 @@
+import { type Answer, planAnswer, type SimToolCall, type TokenKind } from './answer.ts';
 import type { CatalogModel } from './catalog.ts';
 import type { RequestContext } from './context.ts';
 import { drawGenerationFaults, type GenerationFaults, generate } from './generation.ts';
 import { QUEUE_FULL, RUNNER_ERROR } from './ollama-errors.ts';
 import type { Runner } from './runner.ts';
 import { CancelledError, SchedulerError } from './scheduler-errors.ts';
-import { type DoneReason, garble, planText } from './text.ts';
+import type { DoneReason } from './text.ts';
 
 /**
  * The path every model request shares once its body is understood: request-level faults, the
@@ -29,8 +30,12 @@ export function metrics(m: Required<Metrics>): Metrics {
 }
 
 export interface CompletionSummary {
+  /** The content (thinking and tool calls apart). */
   text: string;
+  /** Content tokens. */
   tokens: string[];
+  thinking: string;
+  toolCalls: SimToolCall[];
   doneReason: DoneReason;
   promptTokens: number;
   metrics: Metrics;
@@ -40,11 +45,18 @@ export interface Presenter {
   stream: boolean;
   /** An error with its status: a JSON error before the answer started, an error record after. */
   fail(status: number, message: string): void;
-  /** Streaming only: tokens as they come. */
-  tokens(batch: string[]): void;
+  /** Streaming only: tokens as they come (never `call` tokens, which arrive whole through `calls`). */
+  tokens(batch: Piece[]): void;
+  /** Streaming only: the tool calls, once the model has finished writing them. */
+  calls(calls: SimToolCall[]): void;
   done(summary: CompletionSummary): void;
   /** Load-only request (empty prompt or messages): the model is ready. */
   loaded(): void;
+}
+
+export interface Piece {
+  kind: Exclude<TokenKind, 'call'>;
+  text: string;
 }
 
 export interface CompletionPlan {
@@ -58,6 +70,10 @@ export interface CompletionPlan {
   promptTokens: number;
   numPredict: number | undefined;
   loadOnly: boolean;
+  think?: unknown;
+  tools?: unknown[] | undefined;
+  lastMessage?: { role: string; content: string } | undefined;
+  format?: unknown;
 }
 
 /**
@@ -151,23 +167,33 @@ async function complete(
   faults: GenerationFaults,
 ): Promise<void> {
   const { sim } = ctx;
-  let text = planText({
+  const answer = planAnswer({
     seed: sim.seed,
-    model: plan.model.name,
+    model: plan.model,
     prompt: plan.promptText,
     question: plan.question,
     numPredict: plan.numPredict,
+    think: plan.think,
+    tools: plan.tools,
+    lastMessage: plan.lastMessage,
+    format: plan.format,
+    garbage: faults.garbage,
   });
-  if (faults.garbage) text = garble(text, sim.seed, plan.model.name);
+  let sent = 0;
   const result = await generate({
     clock: sim.clock,
     runner,
-    tokens: text.tokens,
+    tokens: answer.tokens,
     promptTokens: plan.promptTokens,
     faults,
     signal: ctx.signal,
     onTokens: (batch) => {
-      if (presenter.stream) presenter.tokens(batch);
+      const from = sent;
+      sent += batch.length;
+      if (presenter.stream) {
+        const shown = pieces(answer, from, sent);
+        if (shown.length > 0) presenter.tokens(shown);
+      }
     },
   });
   switch (result.end) {
@@ -185,10 +211,14 @@ async function complete(
         clock.simNs(clock.now() - ctx.startedAt),
         loadNs + result.promptEvalNs + result.evalNs,
       );
+      if (presenter.stream && answer.toolCalls.length > 0) presenter.calls(answer.toolCalls);
+      const content = answer.tokens.filter((_, i) => answer.kinds[i] === 'content');
       presenter.done({
-        text: text.tokens.join(''),
-        tokens: text.tokens,
-        doneReason: text.doneReason,
+        text: content.join(''),
+        tokens: content,
+        thinking: answer.tokens.filter((_, i) => answer.kinds[i] === 'thinking').join(''),
+        toolCalls: answer.toolCalls,
+        doneReason: answer.doneReason,
         promptTokens: plan.promptTokens,
         metrics: metrics({
           total_duration: totalNs,
@@ -201,4 +231,14 @@ async function complete(
       });
     }
   }
+}
+
+/** The shown tokens in [from, to) of the answer, tagged with where they go. */
+function pieces(answer: Answer, from: number, to: number): Piece[] {
+  const out: Piece[] = [];
+  for (let i = from; i < to; i++) {
+    const kind = answer.kinds[i];
+    if (kind && kind !== 'call') out.push({ kind, text: answer.tokens[i]! });
+  }
+  return out;
 }

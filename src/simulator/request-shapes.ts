@@ -9,6 +9,7 @@ const Message: GoStruct = {
     content: 'string',
     thinking: 'string',
     images: '[]api.ImageData',
+    tool_calls: '[]api.ToolCall',
     tool_name: 'string',
   },
 };
@@ -77,6 +78,8 @@ export const DeleteRequest: GoStruct = {
 export interface ChatMessageBody {
   role?: string;
   content?: string;
+  tool_name?: string;
+  tool_calls?: unknown[];
 }
 
 /** The fields the simulator reads, after type checking. */
@@ -93,6 +96,9 @@ export interface ModelRequestBody {
   keep_alive?: unknown;
   options?: Record<string, unknown> | null;
   think?: unknown;
+  format?: unknown;
+  tools?: unknown[] | null;
+  template?: string;
   truncate?: boolean | null;
   images?: unknown[];
   input?: unknown;

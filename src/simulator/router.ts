@@ -2,7 +2,9 @@ import type { RequestContext } from './context.ts';
 import {
   handleAddFault,
   handleClearFaults,
+  handleClearRequests,
   handleListFaults,
+  handleListRequests,
   handleRemoveFault,
   handleReset,
   handleRestart,
@@ -45,6 +47,7 @@ const OLLAMA: Record<string, Methods> = {
 const ADMIN: Record<string, Methods> = {
   '/__sim/state': { GET: handleState },
   '/__sim/faults': { GET: handleListFaults, POST: handleAddFault, DELETE: handleClearFaults },
+  '/__sim/requests': { GET: handleListRequests, DELETE: handleClearRequests },
   '/__sim/restart': { POST: handleRestart },
   '/__sim/reset': { POST: handleReset },
 };

@@ -8,6 +8,7 @@ import { freshCounters, type SimCounters } from './counters.ts';
 import { parseEnvKeepAlive } from './duration.ts';
 import { FaultBook } from './faults.ts';
 import { readBody, sendError, sendText } from './http-io.ts';
+import { RequestLog } from './request-log.ts';
 import { matchRoute } from './router.ts';
 import { Scheduler } from './scheduler.ts';
 import type { Fault, FaultSpec, SimState, SimulatorHandle } from './types.ts';
@@ -21,6 +22,7 @@ export class SimulatorServer implements SimulatorHandle, SimServices {
   readonly catalog: Catalog;
   readonly faults: FaultBook;
   readonly counters: SimCounters = freshCounters();
+  readonly requests = new RequestLog();
   readonly seed: number;
   readonly version: string;
   private sched: Scheduler;
@@ -115,6 +117,7 @@ export class SimulatorServer implements SimulatorHandle, SimServices {
     this.downUntil = 0;
     this.faults.reset();
     this.catalog.reset();
+    this.requests.clear();
     Object.assign(this.counters, freshCounters());
   }
 
@@ -185,6 +188,7 @@ export class SimulatorServer implements SimulatorHandle, SimServices {
     if (route.kind === 'admin') return route.handler(ctx);
 
     this.counters.requests_total++;
+    this.requests.record(method, url.pathname, body);
     if (this.isDown()) return void req.socket.destroy();
     if (await this.gate(ctx, modelOf(body))) return;
     this.inflight.add(res);

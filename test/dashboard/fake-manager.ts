@@ -1,6 +1,7 @@
 import type {
   CircuitView,
   CompletionResult,
+  EmbedResult,
   HealthResult,
   HostView,
   Manager,
@@ -67,6 +68,10 @@ export class FakeManager implements Manager {
   completeWithFallback(): Promise<CompletionResult> {
     return Promise.reject(new Error('not used by the dashboard'));
   }
+  embed(): Promise<EmbedResult> {
+    return Promise.reject(new Error('the dashboard never asks for embeddings'));
+  }
+
   preloadModel(): Promise<PreloadResult> {
     return Promise.reject(new Error('not used by the dashboard'));
   }

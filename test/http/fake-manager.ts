@@ -4,6 +4,8 @@ import type {
   CircuitView,
   CompletionRequest,
   CompletionResult,
+  EmbedRequest,
+  EmbedResult,
   HealthResult,
   HostView,
   Manager,
@@ -34,6 +36,7 @@ export interface FakeBehaviour {
 
 export interface FakeManager extends Manager {
   readonly calls: CompletionRequest[];
+  readonly embeds: EmbedRequest[];
   readonly preloads: string[];
   readonly healthChecks: Array<{ name: string; force: boolean }>;
   /** Requests whose abort signal fired while they ran. */
@@ -61,6 +64,7 @@ export function createFakeManager(
 
   const fake: FakeManager = {
     calls: [],
+    embeds: [],
     preloads: [],
     healthChecks: [],
     aborted: [],
@@ -157,6 +161,36 @@ export function createFakeManager(
       if (input.model) request.model = input.model;
       if (input.signal) request.signal = input.signal;
       return fake.complete(request);
+    },
+
+    async embed(request: EmbedRequest): Promise<EmbedResult> {
+      fake.embeds.push(request);
+      const model =
+        request.model && !request.model.startsWith('auto') ? request.model : 'nomic-embed-text:latest';
+      if (!catalog.includes(model))
+        throw new RmmError(
+          'RMM_UNKNOWN_MODEL',
+          `unknown model "${model}"; use auto or one of: ${catalog.join(', ')}`,
+        );
+      const dims = request.dimensions ?? 8;
+      // Deterministic vectors: each input's characters spread over the dimensions.
+      const embeddings = request.input.map((text) => {
+        const v = new Array<number>(dims).fill(0);
+        for (let i = 0; i < text.length; i++) v[i % dims]! += text.charCodeAt(i) / 1000;
+        return v;
+      });
+      return {
+        request_id: request.requestId ?? 'fake',
+        model_used: model,
+        host: config.hosts[0]!.name,
+        embeddings,
+        fallback_used: false,
+        attempts: 1,
+        latency_ms: 1,
+        selection_reason: `chose ${model}`,
+        attempts_detail: [],
+        prompt_eval_count: request.input.join('').length,
+      };
     },
 
     async preloadModel(name): Promise<PreloadResult> {

@@ -173,7 +173,12 @@ describe('probes and OpenAPI', () => {
         'post /api/show',
         'get /api/version',
         'post /v1/chat/completions',
+        'post /v1/completions',
         'get /v1/models',
+        'get /v1/models/{model}',
+        'post /api/embed',
+        'post /api/embeddings',
+        'post /v1/embeddings',
         'get /healthz',
         'get /readyz',
         'get /metrics',
@@ -193,7 +198,7 @@ describe('probes and OpenAPI', () => {
     const headers = doc.paths['/api/generate'].post.parameters.map(
       (p: { name: string; in: string }) => `${p.in}:${p.name}`,
     );
-    expect(headers).toEqual(['header:x-rmm-urgency', 'header:x-rmm-task-type']);
+    expect(headers).toEqual(['header:x-rmm-urgency', 'header:x-rmm-task-type', 'header:x-rmm-deadline-ms']);
     expect(
       doc.paths['/v1/chat/completions'].post.responses['4XX'].content['application/json'].schema.properties
         .error.properties.type,

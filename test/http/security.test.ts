@@ -148,7 +148,7 @@ describe('malformed requests', () => {
     expect((await t.app.inject({ url: '/api/pull' })).json()).toEqual({
       error: expect.stringContaining('no route GET /api/pull'),
     });
-    expect((await t.app.inject({ url: '/v1/embeddings' })).json().error.type).toBe('not_found_error');
+    expect((await t.app.inject({ url: '/v1/audio/speech' })).json().error.type).toBe('not_found_error');
     const wrong = await t.app.inject({ url: '/v1/chat/completions' });
     expect(wrong.statusCode).toBe(405);
     expect(wrong.headers['allow']).toBe('POST');

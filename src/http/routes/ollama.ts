@@ -1,7 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RmmError } from '../../manager/errors.ts';
-import type { ChatMessage } from '../../manager/types.ts';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
@@ -15,6 +14,7 @@ import {
   ollamaFinal,
   splitOptions,
 } from '../ollama-format.ts';
+import { chatInput, generateInput } from '../ollama-request.ts';
 import { concreteModel, type Routing, type RoutingFields, routingFor } from '../routing.ts';
 import { RoutingHeadersSchema } from '../schemas/common.ts';
 import {
@@ -36,8 +36,9 @@ const flavour = 'ollama' as const;
  * Ollama's API, so Ollama clients work unchanged. Differences, on purpose:
  * - `keep_alive` is ignored: the manager decides what stays in VRAM. keep_alive 0 with an empty prompt
  *   answers done_reason "unload" like Ollama but unloads nothing (another client may need the model).
- * - `raw`, `template`, `context`, `suffix`, `think`, `truncate`, `tools` and generate's `images` are
- *   accepted but not forwarded: the manager's CompletionRequest has no field for them yet.
+ * - every other field reaches Ollama as sent (tools, think, images, suffix, raw, template, context,
+ *   format, options, and fields this code does not know), and everything Ollama answers comes back
+ *   (thinking, tool_calls, context).
  */
 export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -67,10 +68,7 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
       const split = splitOptions(b.options);
       const routing = route(request, b.model, { ...split, ...pick(b) });
       if (!b.prompt) return loadOnly(request, reply, 'generate', routing, b.keep_alive);
-      const input: CompletionInput = { kind: 'generate', prompt: b.prompt, ...routing };
-      if (b.system !== undefined) input.system = b.system;
-      if (split.options) input.options = split.options;
-      if (b.format !== undefined) input.format = b.format;
+      const input = generateInput(b as Record<string, unknown>, routing, split.options);
       return answer(request, reply, 'generate', input, b.stream ?? true);
     },
   );
@@ -94,14 +92,7 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
       const split = splitOptions(b.options);
       const routing = route(request, b.model, { ...split, ...pick(b) });
       if (!b.messages?.length) return loadOnly(request, reply, 'chat', routing, b.keep_alive);
-      const messages: ChatMessage[] = b.messages.map((m) => {
-        const out: ChatMessage = { role: m.role, content: m.content ?? '' };
-        if (m.images?.length) out.images = m.images;
-        return out;
-      });
-      const input: CompletionInput = { kind: 'chat', messages, ...routing };
-      if (split.options) input.options = split.options;
-      if (b.format !== undefined) input.format = b.format;
+      const input = chatInput(b as Record<string, unknown>, routing, split.options);
       return answer(request, reply, 'chat', input, b.stream ?? true);
     },
   );

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { RmmError } from '../../manager/errors.ts';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { virtualModelNames } from '../model-names.ts';
@@ -7,13 +8,21 @@ import {
   chatCompletion,
   completionIds,
   openAiEncoder,
+  textCompletion,
+  textCompletionEncoder,
   toChatMessages,
   toFormat,
   toOptions,
+  toTools,
 } from '../openai-format.ts';
 import { routingFor } from '../routing.ts';
 import { RoutingHeadersSchema } from '../schemas/common.ts';
-import { ChatCompletionBody, ChatCompletionResponse, ModelsListResponse } from '../schemas/openai.ts';
+import {
+  ChatCompletionBody,
+  ChatCompletionResponse,
+  CompletionBody,
+  ModelsListResponse,
+} from '../schemas/openai.ts';
 
 const tags = ['openai'];
 const flavour = 'openai' as const;
@@ -53,12 +62,66 @@ export function registerOpenAiRoutes(root: FastifyInstance, deps: AppDeps): void
       if (options) input.options = options;
       const format = toFormat(b);
       if (format !== undefined) input.format = format;
+      const tools = toTools(b);
+      if (tools) input.tools = tools;
       const ids = completionIds(request.id);
       if (b.stream) {
         const encoder = openAiEncoder(ids, b.stream_options?.include_usage === true);
         return completeStreaming(deps, request, reply, input, encoder);
       }
       return chatCompletion(ids, await completeOnce(deps, request, reply, input));
+    },
+  );
+
+  app.post(
+    '/v1/completions',
+    {
+      schema: {
+        summary: 'Text completion, the legacy API (OpenAI); fill-in-the-middle with suffix',
+        tags,
+        body: CompletionBody,
+        headers: RoutingHeadersSchema,
+      },
+      config: { flavour },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const prompt = typeof b.prompt === 'string' ? b.prompt : b.prompt[0]!;
+      const input: CompletionInput = {
+        kind: 'generate',
+        prompt,
+        ...routingFor(request, manager, b, flavour),
+      };
+      if (b.suffix) input.suffix = b.suffix;
+      const options = toOptions(b);
+      if (options) input.options = options;
+      const ids = completionIds(request.id);
+      if (b.stream) {
+        const encoder = textCompletionEncoder(ids, b.stream_options?.include_usage === true);
+        return completeStreaming(deps, request, reply, input, encoder);
+      }
+      return textCompletion(ids, await completeOnce(deps, request, reply, input));
+    },
+  );
+
+  const modelEntry = (id: string, owned_by: string) => ({
+    id,
+    object: 'model' as const,
+    created: Math.floor(deps.startedAt.getTime() / 1000),
+    owned_by,
+  });
+
+  app.get(
+    '/v1/models/:model',
+    {
+      schema: { summary: 'One model we can route to (OpenAI)', tags },
+      config: { flavour },
+    },
+    async (request) => {
+      const { model } = request.params as { model: string };
+      if (manager.catalog().includes(model)) return modelEntry(model, 'library');
+      if (virtualModelNames().includes(model)) return modelEntry(model, 'rmm');
+      throw new RmmError('RMM_UNKNOWN_MODEL', `The model '${model}' does not exist`, { model });
     },
   );
 
@@ -69,13 +132,11 @@ export function registerOpenAiRoutes(root: FastifyInstance, deps: AppDeps): void
       config: { flavour, responses: { 200: { description: 'models', schema: ModelsListResponse } } },
     },
     async () => {
-      const created = Math.floor(deps.startedAt.getTime() / 1000);
-      const entry = (id: string, owned_by: string) => ({ id, object: 'model', created, owned_by });
       return {
-        object: 'list',
+        object: 'list' as const,
         data: [
-          ...manager.catalog().map((id) => entry(id, 'library')),
-          ...virtualModelNames().map((id) => entry(id, 'rmm')),
+          ...manager.catalog().map((id) => modelEntry(id, 'library')),
+          ...virtualModelNames().map((id) => modelEntry(id, 'rmm')),
         ],
       };
     },

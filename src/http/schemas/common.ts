@@ -14,6 +14,13 @@ export const TaskTypeSchema = Type.Enum([...TASK_TYPES], {
 export const RoutingHeadersSchema = Type.Object({
   'x-rmm-urgency': Type.Optional(UrgencySchema),
   'x-rmm-task-type': Type.Optional(TaskTypeSchema),
+  'x-rmm-deadline-ms': Type.Optional(
+    Type.String({
+      pattern: '^[0-9]{1,9}$',
+      description:
+        "the client's own deadline (ms): past it the request fails with RMM_DEADLINE_EXCEEDED; without it a late answer is waited for",
+    }),
+  ),
 });
 
 /** Our own error body (RmmError.toJSON()), used by /api/echo/* and the ops routes. */

@@ -22,6 +22,22 @@ export const OpenAIMessageSchema = Type.Object(
     role: Type.Enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
     content: Type.Optional(Type.Union([Type.String(), Type.Null(), Type.Array(ContentPart)])),
     name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Type.Optional(Type.String()),
+            type: Type.Optional(Type.String()),
+            function: Type.Object(
+              { name: Type.String(), arguments: Type.Optional(Type.String()) },
+              { additionalProperties: true },
+            ),
+          },
+          { additionalProperties: true },
+        ),
+      ),
+    ),
+    tool_call_id: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
 );
@@ -58,6 +74,38 @@ export const ChatCompletionBody = Type.Object(
         { additionalProperties: true },
       ),
     ),
+    tools: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    tool_choice: Type.Optional(
+      Type.Union([Type.String(), Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    ),
+    urgency: Type.Optional(UrgencySchema),
+    task_type: Type.Optional(TaskTypeSchema),
+  },
+  { additionalProperties: true },
+);
+
+/** OpenAI's legacy text completion request. */
+export const CompletionBody = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 200 }),
+    prompt: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 1 })], {
+      description: 'one prompt (a list of one is accepted; several prompts at once are not)',
+    }),
+    suffix: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    stream_options: Type.Optional(
+      Type.Union([
+        Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
+        Type.Null(),
+      ]),
+    ),
+    temperature: NullableNumber,
+    top_p: NullableNumber,
+    frequency_penalty: NullableNumber,
+    presence_penalty: NullableNumber,
+    max_tokens: NullableInteger,
+    seed: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String()), Type.Null()])),
     urgency: Type.Optional(UrgencySchema),
     task_type: Type.Optional(TaskTypeSchema),
   },
@@ -79,7 +127,10 @@ export const ChatCompletionResponse = Type.Object({
   choices: Type.Array(
     Type.Object({
       index: Type.Integer(),
-      message: Type.Object({ role: Type.Literal('assistant'), content: Type.String() }),
+      message: Type.Object(
+        { role: Type.Literal('assistant'), content: Type.Union([Type.String(), Type.Null()]) },
+        { additionalProperties: true, description: 'tool_calls and reasoning when there are' },
+      ),
       finish_reason: Type.String(),
     }),
   ),

@@ -82,3 +82,14 @@ export function handleReset(ctx: RequestContext): void {
   ctx.sim.reset();
   sendJson(ctx.res, 200, { reset: true });
 }
+
+/** GET /__sim/requests[?path=/api/chat]: the last bodies received, oldest first. */
+export function handleListRequests(ctx: RequestContext): void {
+  const path = ctx.url.searchParams.get('path') ?? undefined;
+  sendJson(ctx.res, 200, { requests: ctx.sim.requests.list(path) });
+}
+
+export function handleClearRequests(ctx: RequestContext): void {
+  ctx.sim.requests.clear();
+  sendJson(ctx.res, 200, { cleared: true });
+}

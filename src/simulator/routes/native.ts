@@ -1,10 +1,17 @@
+import type { SimToolCall } from '../answer.ts';
 import type { RequestContext } from '../context.ts';
 import { ndjsonStream, sendError, sendJson } from '../http-io.ts';
-import { type CompletionPlan, type CompletionSummary, type Presenter, runCompletion } from '../inference.ts';
+import {
+  type CompletionPlan,
+  type CompletionSummary,
+  type Piece,
+  type Presenter,
+  runCompletion,
+} from '../inference.ts';
 import { ChatRequest, GenerateRequest, type ModelRequestBody } from '../request-shapes.ts';
 import { countTokens, tokenIds } from '../text.ts';
 import { utcTimestamp } from '../time-format.ts';
-import { bindBody, type Fail, findModel, keepAliveOf, numberOption, thinkingUnsupported } from './parse.ts';
+import { bindBody, capabilityError, type Fail, findModel, keepAliveOf, numberOption } from './parse.ts';
 
 /** POST /api/generate and POST /api/chat: Ollama's native completion endpoints. */
 
@@ -44,7 +51,7 @@ async function handleNative(ctx: RequestContext, kind: 'generate' | 'chat'): Pro
     sendJson(ctx.res, 200, shape.final('', 'unload'));
     return;
   }
-  const unsupported = thinkingUnsupported(body, model, requested);
+  const unsupported = capabilityError(kind, body, model, requested);
   if (unsupported) return fail(400, unsupported);
 
   const promptText =
@@ -66,12 +73,21 @@ async function handleNative(ctx: RequestContext, kind: 'generate' | 'chat'): Pro
     promptTokens,
     numPredict: numberOption(body.options, 'num_predict'),
     loadOnly: empty,
+    think: body.think,
+    format: body.format,
+    tools: kind === 'chat' ? (body.tools ?? undefined) : undefined,
+    lastMessage: lastMessage(body),
   };
   await runCompletion(ctx, plan, shape.presenter(ctx, body.stream ?? true, promptText));
 }
 
 function conversation(body: ModelRequestBody): string {
   return (body.messages ?? []).map((m) => `${m.role ?? ''}: ${m.content ?? ''}`).join('\n');
+}
+
+function lastMessage(body: ModelRequestBody): { role: string; content: string } | undefined {
+  const last = body.messages?.[body.messages.length - 1];
+  return last ? { role: last.role ?? '', content: last.content ?? '' } : undefined;
 }
 
 function lastUserMessage(body: ModelRequestBody): string {
@@ -87,24 +103,42 @@ class NativeShape {
     private readonly body: ModelRequestBody,
   ) {}
 
-  chunk(text: string): Record<string, unknown> {
+  /** A streamed record: some content or thinking, or the tool calls. */
+  chunk(piece: Piece | undefined, calls?: SimToolCall[]): Record<string, unknown> {
     const head = { model: this.model, created_at: utcTimestamp(Date.now()) };
+    const text = piece?.kind === 'content' ? piece.text : '';
+    const thinking = piece?.kind === 'thinking' ? { thinking: piece.text } : {};
     return this.kind === 'generate'
-      ? { ...head, response: text, done: false }
-      : { ...head, message: { role: 'assistant', content: text }, done: false };
+      ? { ...head, response: text, ...thinking, done: false }
+      : { ...head, message: this.message(text, thinking, calls), done: false };
   }
 
-  final(text: string, doneReason: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  final(text: string, doneReason: string, extra: Record<string, unknown> = {}, s?: CompletionSummary) {
     const head = { model: this.model, created_at: utcTimestamp(Date.now()) };
+    const thinking = s?.thinking ? { thinking: s.thinking } : {};
     return this.kind === 'generate'
-      ? { ...head, response: text, done: true, done_reason: doneReason, ...extra }
+      ? { ...head, response: text, ...thinking, done: true, done_reason: doneReason, ...extra }
       : {
           ...head,
-          message: { role: 'assistant', content: text },
+          message: this.message(text, thinking, s?.toolCalls),
           done_reason: doneReason,
           done: true,
           ...extra,
         };
+  }
+
+  /** Ollama's api.Message: thinking and tool_calls only when there are some. */
+  private message(content: string, thinking: { thinking?: string }, calls?: SimToolCall[]) {
+    const toolCalls =
+      calls && calls.length > 0
+        ? {
+            tool_calls: calls.map((c) => ({
+              id: c.id,
+              function: { index: c.index, name: c.name, arguments: c.arguments },
+            })),
+          }
+        : {};
+    return { role: 'assistant', content, ...thinking, ...toolCalls };
   }
 
   presenter(ctx: RequestContext, stream: boolean, promptText: string): Presenter {
@@ -126,13 +160,14 @@ class NativeShape {
     return {
       stream,
       fail: (status, message) => (stream ? lines.fail(status, message) : sendError(ctx.res, status, message)),
-      tokens: (batch) => lines.write(batch.map((t) => this.chunk(t))),
+      tokens: (batch) => lines.write(batch.map((p) => this.chunk(p))),
+      calls: (calls) => lines.write([this.chunk(undefined, calls)]),
       done: (s) => {
         if (stream) {
           lines.write([this.final('', s.doneReason, finalFields(s))]);
           lines.end();
         } else {
-          sendJson(ctx.res, 200, this.final(s.text, s.doneReason, finalFields(s)));
+          sendJson(ctx.res, 200, this.final(s.text, s.doneReason, finalFields(s), s));
         }
       },
       // Load-only answers are a single JSON object even when streaming was asked for.

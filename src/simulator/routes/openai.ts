@@ -1,3 +1,4 @@
+import type { SimToolCall } from '../answer.ts';
 import { isValidName } from '../catalog.ts';
 import type { RequestContext } from '../context.ts';
 import { decodeGoJson } from '../go-json.ts';
@@ -31,6 +32,26 @@ interface OpenAiChatRequest {
   stream_options?: { include_usage?: unknown } | null;
   max_tokens?: unknown;
   max_completion_tokens?: unknown;
+  tools?: unknown;
+  response_format?: { type?: unknown; json_schema?: { schema?: unknown } } | null;
+  reasoning_effort?: unknown;
+}
+
+/** Ollama's openai layer: json_object → format "json", json_schema → its schema. */
+function formatOf(rf: OpenAiChatRequest['response_format']): unknown {
+  if (rf?.type === 'json_object') return 'json';
+  if (rf?.type === 'json_schema') return rf.json_schema?.schema ?? 'json';
+  return undefined;
+}
+
+/** OpenAI's tool call: arguments as a JSON string, `type` and `index` always present. */
+function openAiCalls(calls: SimToolCall[]) {
+  return calls.map((c) => ({
+    id: c.id,
+    index: c.index,
+    type: 'function',
+    function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+  }));
 }
 
 /** OpenAI content may be a string or a list of parts; only text parts count here. */
@@ -82,6 +103,11 @@ export async function handleOpenAiChat(ctx: RequestContext): Promise<void> {
     promptTokens: texts.reduce((n, m) => n + countTokens(m.content) + 4, 0),
     numPredict: maxTokens,
     loadOnly: false,
+    // Ollama's layer sets think only from reasoning_effort; a thinking model thinks anyway.
+    think: typeof body.reasoning_effort === 'string' ? body.reasoning_effort !== 'none' : undefined,
+    tools: Array.isArray(body.tools) ? body.tools : undefined,
+    lastMessage: texts[texts.length - 1],
+    format: formatOf(body.response_format),
   };
 
   // Ollama draws the number at random; here it comes from the seed so runs repeat exactly.
@@ -96,21 +122,27 @@ export async function handleOpenAiChat(ctx: RequestContext): Promise<void> {
       total_tokens: s.promptTokens + completion,
     };
   };
-  const finishReason = (s: CompletionSummary) => (s.doneReason === 'length' ? 'length' : 'stop');
+  const finishReason = (s: CompletionSummary) =>
+    s.doneReason === 'length' ? 'length' : s.toolCalls.length > 0 ? 'tool_calls' : 'stop';
+  const message = (s: CompletionSummary) => ({
+    role: 'assistant',
+    content: s.text,
+    ...(s.thinking ? { reasoning: s.thinking } : {}),
+    ...(s.toolCalls.length > 0 ? { tool_calls: openAiCalls(s.toolCalls) } : {}),
+  });
 
   if (body.stream !== true) {
     await runCompletion(ctx, plan, {
       stream: false,
       fail,
       tokens: () => {},
+      calls: () => {},
       loaded: () => {},
       done: (s) =>
         sendJson(ctx.res, 200, {
           ...head,
           object: 'chat.completion',
-          choices: [
-            { index: 0, message: { role: 'assistant', content: s.text }, finish_reason: finishReason(s) },
-          ],
+          choices: [{ index: 0, message: message(s), finish_reason: finishReason(s) }],
           usage: usage(s),
         }),
     });
@@ -130,13 +162,21 @@ export async function handleOpenAiChat(ctx: RequestContext): Promise<void> {
     loaded: () => {},
     tokens: (batch) =>
       events.write(
-        batch.map((content) => {
+        batch.map((p) => {
+          const part = p.kind === 'thinking' ? { reasoning: p.text } : { content: p.text };
           // Only the first delta names the role, as OpenAI does.
-          const delta = first ? { role: 'assistant', content } : { content };
+          const delta = first ? { role: 'assistant', ...part } : part;
           first = false;
           return chunk(delta, null);
         }),
       ),
+    // Each call arrives whole in one delta, as Ollama's layer sends it.
+    calls: (calls) => {
+      events.write([
+        chunk({ ...(first ? { role: 'assistant' } : {}), tool_calls: openAiCalls(calls) }, null),
+      ]);
+      first = false;
+    },
     done: (s) => {
       const records: unknown[] = [chunk({}, finishReason(s))];
       if (body.stream_options?.include_usage === true) {

@@ -77,3 +77,35 @@ export function thinkingUnsupported(
     ? `"${requested}" does not support thinking`
     : undefined;
 }
+
+/** Ollama's full model name as its capability errors print it: registry.ollama.ai/library/NAME. */
+function fullName(name: string): string {
+  return `registry.ollama.ai/${name.includes('/') ? name : `library/${name}`}`;
+}
+
+/**
+ * The 400 Ollama answers when the request needs what the model lacks (server/routes.go, v0.12):
+ * an embedding-only model asked to complete (`"NAME" does not support generate|chat`); `tools` or `suffix`
+ * on a model without `tools` / `insert` (Ollama's own wording names the full model and joins several
+ * missing capabilities with a newline); think on a model without `thinking`. Raw mode rejects a template,
+ * system prompt or context first.
+ */
+export function capabilityError(
+  kind: 'generate' | 'chat',
+  body: ModelRequestBody,
+  model: CatalogModel,
+  requested: string,
+): string | undefined {
+  if (kind === 'generate' && body.raw && (body.template || body.system || (body.context?.length ?? 0) > 0)) {
+    return 'raw mode does not support template, system, or context';
+  }
+  if (!model.capabilities.includes('completion')) return `"${requested}" does not support ${kind}`;
+  const missing: string[] = [];
+  if (kind === 'chat' && (body.tools?.length ?? 0) > 0 && !model.capabilities.includes('tools')) {
+    missing.push('tools');
+  }
+  if (kind === 'generate' && body.suffix && !model.capabilities.includes('insert')) missing.push('insert');
+  if (missing.length > 0)
+    return missing.map((c) => `${fullName(model.name)} does not support ${c}`).join('\n');
+  return thinkingUnsupported(body, model, requested);
+}
