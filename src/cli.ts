@@ -21,6 +21,7 @@ Usage:
                                    send a recorded --inspect-log file to a Stately inspector
   rmm status [--url URL] [--json] [--watch] [--interval S] [--decisions N]
                                    a running service's models, hosts and last decisions as a table
+  rmm chains [--url URL] [--json]  each task's fallback chain, where it comes from and why
   rmm help                         this text
 
 Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL.`;
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'status':
         return await status(rest);
+      case 'chains':
+        return await chains(rest);
       case 'visualize': {
         const { runVisualize } = await import('./visualize/main.ts');
         return runVisualize(rest);
@@ -123,6 +126,16 @@ async function status(argv: string[]): Promise<number> {
     isTTY: process.stdout.isTTY === true,
     env: process.env,
     signal: stop.signal,
+  });
+}
+
+async function chains(argv: string[]): Promise<number> {
+  const { chainsCommand } = await import('./cli/chains-command.ts');
+  return chainsCommand(argv, {
+    out: (text) => process.stdout.write(text),
+    err: (line) => console.error(line),
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
   });
 }
 

@@ -65,9 +65,9 @@ export async function statusCommand(argv: string[], io: StatusIo): Promise<numbe
   return 0;
 }
 
-type ReadResult = { ok: true; status: StatusDocument } | { ok: false; message: string };
+export type ReadResult = { ok: true; status: StatusDocument } | { ok: false; message: string };
 
-async function readStatus(url: string, apiKey: string | undefined): Promise<ReadResult> {
+export async function readStatus(url: string, apiKey: string | undefined): Promise<ReadResult> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (apiKey) headers['authorization'] = `Bearer ${apiKey}`;
   let res: { status: number; text: string };

@@ -10,8 +10,10 @@ import type { ChainEntry } from '../config/schema.ts';
  *     (1B 0.3, 3B 0.54, 8B 0.75, 14B 0.87, 32B and up 0.9): bigger models answer better, with diminishing
  *     returns; parameters come from /api/show's parameter_size, else from the size on disk;
  *   + 0.08 for the task's speciality: a code family (coder, code, starcoder, codestral...) or the `insert`
- *     capability for code tasks; the `thinking` capability for reasoning. Specialists come first in their
- *     chain whatever their size, then the others by quality;
+ *     capability for code tasks; the `thinking` capability for reasoning; and × 0.85 for a model without
+ *     it on such a task (a general model writes code less well than its size suggests). The chain is in
+ *     quality order, the same order selection ranks by: a 7B coder (0.82) leads a 14B general model (0.74)
+ *     on code, while a 32B general model (0.77) still outranks a 1.5B coder (0.47);
  *   fast_response ranks by speed instead (smallest first), complex by size alone (biggest first).
  * Embedding models go only into the `embed` chain, and never into a chat chain.
  */
@@ -65,17 +67,17 @@ const thinks = (m: CatalogModel) => (m.capabilities ?? []).includes('thinking');
 
 const RULES: Record<string, Rule> = {
   code_generation: {
-    rule: 'code models (code family or the insert capability) first, then general models, by size',
+    rule: 'code models (code family or the insert capability) ahead of general models of their size, by quality',
     special: isCodeModel,
     score: baseQuality,
   },
   code_review: {
-    rule: 'code models first, then general models, by size',
+    rule: 'code models ahead of general models of their size, by quality',
     special: isCodeModel,
     score: baseQuality,
   },
   reasoning: {
-    rule: 'models with the thinking capability first, then general models, by size',
+    rule: 'models with the thinking capability ahead of general models of their size, by quality',
     special: thinks,
     score: baseQuality,
   },
@@ -103,11 +105,14 @@ export function buildChain(task: string, models: readonly CatalogModel[], max = 
   const scored = chat
     .map((m) => {
       const special = rule.special?.(m) === true;
-      return { m, special, q: round2(Math.min(1, rule.score(m) + (special ? 0.08 : 0))) };
+      const base = rule.score(m);
+      const q = !rule.special ? base : special ? base + 0.08 : base * 0.85;
+      return { m, special, q: round2(Math.min(1, q)) };
     })
+    // Quality first, so the chain reads in the order selection will rank it.
     .sort(
       (a, b) =>
-        Number(b.special) - Number(a.special) || b.q - a.q || a.m.sizeGb - b.m.sizeGb || byName(a.m, b.m),
+        b.q - a.q || Number(b.special) - Number(a.special) || a.m.sizeGb - b.m.sizeGb || byName(a.m, b.m),
     );
   return { chain: scored.slice(0, max).map(({ m, q }) => ({ model: m.name, quality: q })), rule: rule.rule };
 }
