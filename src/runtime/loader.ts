@@ -209,6 +209,23 @@ export class Loader {
   }
 
   /** Unloads through keep_alive 0; the ledger forgets the model once Ollama has answered (or not). */
+  /**
+   * Ollama answers an unload at once but frees the memory only when the model's last request has finished
+   * on its side, a moment after we saw the answer end. A load sent in that moment would not fit, and Ollama
+   * would evict some other model to make room: we wait until /api/ps no longer lists the victim (bounded by
+   * the caller's signal) before the load that needed the room goes out.
+   */
+  private async untilGone(backend: Backend, model: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const ps = await backend.ps(signal);
+      if (!ps.some((e) => e.name === model)) return;
+      await new Promise<void>((resolve) => {
+        const t = this.clock.setTimeout(resolve, UNLOAD_POLL_MS);
+        signal.addEventListener('abort', () => (this.clock.clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
   private async runUnload(id: string, reason: string): Promise<void> {
     const view = this.fleet.view(id);
     const backend = view && this.backends.get(view.host);
@@ -217,6 +234,7 @@ export class Loader {
     const bound = clockSignal(this.clock, Math.max(1, this.config.health.probe_timeout_s * 1000));
     try {
       await backend.unload(view.model, bound.signal);
+      await this.untilGone(backend, view.model, bound.signal);
     } catch {
       // A restarted or unreachable Ollama holds nothing; reconciliation corrects us if it still does.
     } finally {
@@ -226,6 +244,9 @@ export class Loader {
     }
   }
 }
+
+/** Between two looks at /api/ps while an unload completes. */
+const UNLOAD_POLL_MS = 20;
 
 /** The config's `load.keep_alive` as Ollama takes it: a number of seconds, or a duration string. */
 export function keepAliveOf(config: Readonly<Config>): string | number {
