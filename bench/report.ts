@@ -5,6 +5,7 @@ import type { MachineFacts } from './lib/machine.ts';
 import { ok, pct, table, us } from './lib/markdown.ts';
 import type { OverheadResult } from './overhead.ts';
 import type { SchedulerResult } from './scheduler/index.ts';
+import type { SimulationBenchResult } from './simulation.ts';
 import type { SoakResult } from './soak.ts';
 
 export interface BenchResults {
@@ -19,6 +20,7 @@ export interface BenchResults {
   profile_streaming?: ProfileSummary;
   failover?: FailoverResult;
   scheduler?: SchedulerResult;
+  simulation?: SimulationBenchResult;
   chaos?: ChaosBenchResult;
   soak?: SoakResult;
   close_problems: string[];
@@ -37,6 +39,24 @@ export function targetRows(
   for (const t of r.overhead?.targets ?? []) rows.push(['overhead', t.name, t.goal, t.value, t.met, t.note]);
   for (const t of r.scheduler?.targets ?? [])
     rows.push(['scheduler', t.name, t.goal, t.value, t.met, t.note]);
+  for (const t of r.simulation?.targets ?? [])
+    rows.push([
+      'simulation',
+      t.name,
+      t.goal,
+      Math.min(...t.values),
+      t.met_on === t.of,
+      `met on ${t.met_on} of ${t.of} seeds; per seed ${t.values.join(', ')}`,
+    ]);
+  if (r.simulation)
+    rows.push([
+      'simulation',
+      'explore: seeds with a broken invariant',
+      '0',
+      r.simulation.explore.failing_seeds.length,
+      r.simulation.explore.failing_seeds.length === 0,
+      `${r.simulation.explore.runs} seeds in ${r.simulation.explore.wall_s} s${r.simulation.explore.failing_seeds.length ? `: ${r.simulation.explore.failing_seeds.join(', ')}` : ''}`,
+    ]);
   if (r.chaos) {
     const rate = r.chaos.answered / Math.max(1, r.chaos.requests);
     rows.push([
@@ -125,6 +145,7 @@ export function renderResults(r: BenchResults): string {
   if (r.profile_streaming) out.push('', profileSection(r.profile_streaming, 'streaming'));
   if (r.failover) out.push('', failoverSection(r.failover));
   if (r.scheduler) out.push('', schedulerSection(r.scheduler));
+  if (r.simulation) out.push('', simulationSection(r.simulation));
   if (r.chaos) out.push('', chaosSection(r.chaos));
   if (r.soak) out.push('', soakSection(r.soak));
   if (r.close_problems.length) {
@@ -433,5 +454,47 @@ function soakSection(s: SoakResult): string {
             )}. "(code)" is bytecode and compiled code: error paths compile lazily as new fault kinds show up.`,
         ]
       : []),
+  ].join('\n');
+}
+
+function simulationSection(s: SimulationBenchResult): string {
+  const rows = s.seeds.map(({ seed, wall_s, report: r }) => {
+    const b = r.baseline?.figures;
+    const f = r.service;
+    return [
+      seed,
+      r.requests,
+      `${pct(f.urgency.interactive.deadline_hit)} (${b ? pct(b.urgency.interactive.deadline_hit) : '–'})`,
+      `${f.urgency.interactive.ttft_p50_s} / ${f.urgency.interactive.ttft_p95_s} (${b ? `${b.urgency.interactive.ttft_p50_s} / ${b.urgency.interactive.ttft_p95_s}` : '–'})`,
+      `${f.load_s} (${b?.load_s ?? '–'})`,
+      `${f.quality_vs_ideal} (${b?.quality_vs_ideal ?? '–'})`,
+      `${f.evictions_by_us} / ${f.evictions_by_ollama} (${b ? `${b.evictions_by_us} / ${b.evictions_by_ollama}` : '–'})`,
+      `${f.answered_pct}%`,
+      wall_s,
+      r.digest.slice(0, 12),
+    ];
+  });
+  return [
+    '### Simulation: whole days in virtual time (`rmm simulate --trace day --seed N`)',
+    '',
+    "The real runtime on a virtual clock against the simulator in-process: the seed catalog, one 16 GB host, a 24-hour day at its real pace per seed. Service figures first, \"Ollama alone\" (each request straight to its chain's best model, Ollama's own eviction) in brackets. Deadline hit = answered within the urgency's deadline; times to first token in simulated seconds.",
+    '',
+    table(
+      [
+        'seed',
+        'requests',
+        'interactive hit',
+        'interactive first token p50 / p95 s',
+        'load s',
+        'quality vs ideal',
+        'evictions us / Ollama',
+        'answered',
+        'wall s',
+        'digest',
+      ],
+      rows,
+    ),
+    '',
+    `Fault search: ${s.explore.runs} seeds, each two busy hours under a random schedule of every fault kind (one model or a whole host; host restarts with downtime) for 80 minutes, then checked: no request lost or failed without an RMM_ code, VRAM never over budget, no circuit open and no load stuck 10 minutes after the faults end, \`replay --verify\` holds. ${s.explore.failing_seeds.length === 0 ? 'No invariant broken.' : `Broken on seeds ${s.explore.failing_seeds.join(', ')}:\n\n${s.explore.summary}`} (${s.explore.wall_s} s)`,
   ].join('\n');
 }

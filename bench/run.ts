@@ -11,6 +11,7 @@ import { closeProblems } from './lib/world.ts';
 import { profileService, runOverhead } from './overhead.ts';
 import { type BenchResults, renderResults, targetRows } from './report.ts';
 import { runScheduler } from './scheduler/index.ts';
+import { runSimulationBench } from './simulation.ts';
 import { runSoak } from './soak.ts';
 
 /**
@@ -75,6 +76,7 @@ for (const name of args.only) {
   }
   if (name === 'failover') await step('failover', 'failover', () => runFailover({ quick, log }));
   if (name === 'scheduler') await step('scheduler', 'scheduler', () => runScheduler({ quick, log }));
+  if (name === 'simulation') await step('simulation', 'simulation', () => runSimulationBench({ quick, log }));
   if (name === 'chaos') await step('chaos', 'chaos', () => runChaosBench({ quick, log }));
   if (name === 'soak') await step('soak', 'soak', () => runSoak({ minutes: args.soakMinutes, log }));
 }
@@ -117,6 +119,7 @@ function carryOver(r: BenchResults): void {
     'profile_streaming',
     'failover',
     'scheduler',
+    'simulation',
     'chaos',
     'soak',
   ] as const) {

@@ -22,6 +22,10 @@ Usage:
   rmm status [--url URL] [--json] [--watch] [--interval S] [--decisions N]
                                    a running service's models, hosts and last decisions as a table
   rmm chains [--url URL] [--json]  each task's fallback chain, where it comes from and why
+  rmm simulate [--trace day|FILE] [--seed N] [--rate N] [--faults SPEC] [--baseline ollama|lru|none]
+               [--state-dir D] [--config FILE] [--json] [--explore N]
+                                   the real runtime on virtual time against in-process simulated hosts:
+                                   a whole day in seconds, the same figures every run of a seed
   rmm help                         this text
 
 Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL.`;
@@ -42,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
         return await status(rest);
       case 'chains':
         return await chains(rest);
+      case 'simulate': {
+        const { simulateCommand } = await import('./simulate/command.ts');
+        return await simulateCommand(rest);
+      }
       case 'visualize': {
         const { runVisualize } = await import('./visualize/main.ts');
         return runVisualize(rest);

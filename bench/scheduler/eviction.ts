@@ -6,9 +6,9 @@ import {
   type TraceRequest,
   type TraceResult,
 } from '../../src/policy/eviction.ts';
+import type { DayRequest } from '../../src/simulate/day-trace.ts';
+import { bestOf } from '../../src/simulate/quality.ts';
 import { Prng } from '../../src/simulator/prng.ts';
-import type { DayRequest } from './day.ts';
-import { bestOf } from './quality.ts';
 
 export interface PolicyRow {
   trace: string;

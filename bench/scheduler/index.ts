@@ -1,14 +1,14 @@
 import type { Config, Urgency } from '../../src/config/schema.ts';
 import { URGENCIES } from '../../src/config/schema.ts';
+import { type DayRequest, dayTrace } from '../../src/simulate/day-trace.ts';
+import { bestOf, deadlineMsOf, qualityOf } from '../../src/simulate/quality.ts';
 import { type SimState, startSimulator } from '../../src/simulator/index.ts';
 import { seedWorld } from '../lib/configs.ts';
 import { postJson } from '../lib/http.ts';
 import { percentile, round } from '../lib/stats.ts';
 import { startWorld } from '../lib/world.ts';
-import { type DayRequest, dayTrace } from './day.ts';
 import { compareEvictionPolicies, type PolicyRow } from './eviction.ts';
 import { type LoadTally, meterLoads } from './load-meter.ts';
-import { bestOf, deadlineMsOf, qualityOf } from './quality.ts';
 import { type Outcome, replay } from './replay.ts';
 
 export interface SystemFigures {

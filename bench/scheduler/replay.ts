@@ -1,4 +1,4 @@
-import type { DayRequest } from './day.ts';
+import type { DayRequest } from '../../src/simulate/day-trace.ts';
 
 export interface Outcome {
   ok: boolean;

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { TimeoutError } from '../policy/errors.ts';
+import { type Clock, systemClock } from '../time/clock.ts';
 import { AttemptError } from './attempt-error.ts';
 import { responseError } from './inference.ts';
 
@@ -29,6 +30,7 @@ export async function runEmbed(
   dispatcher: Dispatcher,
   origin: string,
   call: EmbedCall,
+  clock: Clock = systemClock,
 ): Promise<EmbedAnswer> {
   const body: Record<string, unknown> = { model: call.model, input: call.input };
   if (call.truncate !== undefined) body['truncate'] = call.truncate;
@@ -39,7 +41,7 @@ export async function runEmbed(
   const timer =
     call.timeoutMs === undefined
       ? undefined
-      : setTimeout(
+      : clock.setTimeout(
           () => deadline.abort(new TimeoutError(Math.round(call.timeoutMs!), 'connect')),
           Math.max(1, call.timeoutMs),
         );
@@ -63,7 +65,7 @@ export async function runEmbed(
     const reason = deadline.signal.aborted && !call.signal?.aborted ? deadline.signal.reason : err;
     throw new AttemptError('connect', reason);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     call.signal?.removeEventListener('abort', callerLeft);
   }
 }

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { ChatMessage, ToolCall, UpstreamChunk } from '../manager/types.ts';
 import { TimeoutError } from '../policy/errors.ts';
+import { type Clock, systemClock } from '../time/clock.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
 
@@ -61,6 +62,7 @@ export async function runInference(
   dispatcher: Dispatcher,
   origin: string,
   call: InferenceCall,
+  clock: Clock = systemClock,
 ): Promise<InferenceResult> {
   const streaming = call.onChunk !== undefined;
   const body = requestBody(call, streaming);
@@ -69,13 +71,13 @@ export async function runInference(
   // Our own timer, not undici's headers/body timeouts: theirs run on a coarse shared clock for anything
   // near a second or more, and a hung model must be cut at its share of the deadline, not seconds later.
   const deadline = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const arm = (ms: number | undefined) => {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer =
       ms === undefined
         ? undefined
-        : setTimeout(() => deadline.abort(new TimeoutError(Math.round(ms), phase)), Math.max(1, ms));
+        : clock.setTimeout(() => deadline.abort(new TimeoutError(Math.round(ms), phase)), Math.max(1, ms));
   };
   const callerLeft = () => deadline.abort(call.signal?.reason);
   call.signal?.addEventListener('abort', callerLeft, { once: true });
@@ -112,7 +114,7 @@ export async function runInference(
     const reason = deadline.signal.aborted && !call.signal?.aborted ? deadline.signal.reason : err;
     throw new AttemptError(phase, reason);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     call.signal?.removeEventListener('abort', callerLeft);
   }
 }

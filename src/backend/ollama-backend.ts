@@ -1,5 +1,6 @@
 import { Ollama } from 'ollama';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
+import { type Clock, systemClock } from '../time/clock.ts';
 import { AttemptError } from './attempt-error.ts';
 import type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
 import { type EmbedAnswer, type EmbedCall, runEmbed } from './embed.ts';
@@ -18,12 +19,26 @@ type Fetch = typeof fetch;
  * call gets an abort signal and a timeout (the client gives non-streaming calls none of its own), and so
  * undici's 300 s headers timeout never cuts a long cold load (ollama-js #72): we bound time ourselves.
  */
-export class OllamaBackend implements Backend {
-  private readonly agent: Agent;
-  private readonly plain: Ollama;
+export interface OllamaBackendOptions {
+  /** What carries the HTTP exchanges (default: a keep-alive undici Agent; the simulation's is in-process). */
+  dispatcher?: Dispatcher;
+  /** Whose time bounds the calls (default: the machine's). */
+  clock?: Clock;
+}
 
-  constructor(readonly url: string) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, connections: 128 });
+export class OllamaBackend implements Backend {
+  private readonly agent: Dispatcher;
+  private readonly plain: Ollama;
+  private readonly clock: Clock;
+
+  constructor(
+    readonly url: string,
+    options: OllamaBackendOptions = {},
+  ) {
+    this.agent =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, connections: 128 });
+    this.clock = options.clock ?? systemClock;
     this.plain = new Ollama({ host: url, fetch: this.fetchWith(undefined) });
   }
 
@@ -40,11 +55,11 @@ export class OllamaBackend implements Backend {
 
   /** Runs one inference (see inference.ts for why this path bypasses the client). */
   infer(call: InferenceCall): Promise<InferenceResult> {
-    return runInference(this.agent, this.url, call);
+    return runInference(this.agent, this.url, call, this.clock);
   }
 
   embed(call: EmbedCall): Promise<EmbedAnswer> {
-    return runEmbed(this.agent, this.url, call);
+    return runEmbed(this.agent, this.url, call, this.clock);
   }
 
   /** Loads a model and keeps it for `keepAlive`; resolves when Ollama reports it ready. */

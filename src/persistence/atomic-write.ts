@@ -13,15 +13,16 @@ export function tempPathFor(path: string, pid = process.pid): string {
  * filesystem), fsync it (or the rename may reach the disk before the data does), rename over the target,
  * then fsync the folder so the rename itself survives a power cut.
  *
- * Callers must not run two writes to the same path at once: they share one temp name.
+ * Callers must not run two writes to the same path at once: they share one temp name. `durable: false`
+ * skips the fsyncs: still atomic against a crash of the process, not against a power cut.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, durable = true): Promise<void> {
   const temp = tempPathFor(path);
   const handle = await open(temp, 'w', 0o600);
   try {
     try {
       await handle.writeFile(data, 'utf8');
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -30,7 +31,7 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     await unlink(temp).catch(() => {});
     throw err;
   }
-  await syncDirectory(dirname(path));
+  if (durable) await syncDirectory(dirname(path));
 }
 
 /**

@@ -17,6 +17,8 @@ import {
 export interface JournalOptions {
   /** Folder of the journal files; created if missing. */
   dir: string;
+  /** Names this run in checkpoint ids. Default random; the deterministic simulation fixes it. */
+  runId?: string;
   /** A file is closed and the next one started once the next batch would take it past this. Default 8 MiB. */
   maxBytes?: number;
   /** Arms the batch timer and stamps checkpoints. Default systemClock. */
@@ -62,7 +64,7 @@ export class Journal {
   private readonly keepFiles: number;
   private readonly logger: Logger | undefined;
   /** Makes checkpoint ids unique across processes sharing the folder. */
-  private readonly runId = randomBytes(6).toString('hex');
+  private readonly runId: string;
 
   private lines: string[] = [];
   private timer: unknown = null;
@@ -88,6 +90,7 @@ export class Journal {
   private error: { at: string; message: string } | null = null;
 
   constructor(options: JournalOptions) {
+    this.runId = options.runId ?? randomBytes(6).toString('hex');
     this.dir = options.dir;
     this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
     this.clock = options.clock ?? systemClock;
@@ -153,6 +156,11 @@ export class Journal {
     const syncJob = options.sync ? this.enqueue(() => this.syncFile()) : null;
     await job;
     if (syncJob) await syncJob;
+  }
+
+  /** Resolves when every write queued so far has finished. */
+  idle(): Promise<void> {
+    return this.tail;
   }
 
   /** Flushes, fsyncs and closes the file; later appends are dropped. */

@@ -39,6 +39,8 @@ export interface SnapshotStoreOptions {
   debounceMs?: number;
   /** When given, every save cuts a journal checkpoint and the envelope carries its id. */
   checkpoints?: CheckpointSink;
+  /** fsync every write (default). Off only where no power can be cut: the deterministic simulation. */
+  durable?: boolean;
 }
 
 /** Plain data for the status endpoint. */
@@ -74,6 +76,7 @@ export class SnapshotStore {
   private readonly logger: Logger | undefined;
   private readonly debounceMs: number;
   private readonly checkpoints: CheckpointSink | undefined;
+  private readonly durable: boolean;
 
   private tail: Promise<void> = Promise.resolve();
   private generation = 0;
@@ -99,6 +102,7 @@ export class SnapshotStore {
     this.logger = options.logger;
     this.debounceMs = options.debounceMs ?? 250;
     this.checkpoints = options.checkpoints;
+    this.durable = options.durable ?? true;
     this.ensureDir();
   }
 
@@ -285,7 +289,7 @@ export class SnapshotStore {
     }
     if (capture.checkpoint !== undefined && this.checkpoints) {
       try {
-        await this.checkpoints.flush({ sync: true });
+        await this.checkpoints.flush({ sync: this.durable });
       } catch (err) {
         // The snapshot matters more than replay: write it anyway. Its checkpoint may then be missing from
         // the journal, which readJournal reports as checkpointFound: false.
@@ -293,7 +297,7 @@ export class SnapshotStore {
       }
     }
     try {
-      await writeFileAtomic(this.path, capture.text);
+      await writeFileAtomic(this.path, capture.text, this.durable);
     } catch (err) {
       this.fail(err, 'snapshot write failed');
       throw err;

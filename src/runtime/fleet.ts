@@ -187,6 +187,20 @@ export class Fleet {
     this.actor.send(stamped);
   }
 
+  /**
+   * Whether a TICK can change anything: wants queued for room (to expire or retry) or a warm-set model that
+   * is neither resident nor loading (to bring back). Otherwise the tick is skipped: it would journal an event
+   * and schedule a snapshot every second of an idle day for nothing.
+   */
+  needsTick(): boolean {
+    const ctx = this.supervisor();
+    if (ctx.wants.length > 0) return true;
+    return ctx.pinned.some((id) => {
+      const v = this.view(id);
+      return v !== undefined && !v.resident && v.state !== 'loading';
+    });
+  }
+
   supervisor(): SupervisorContext {
     return this.actor.getSnapshot().context;
   }

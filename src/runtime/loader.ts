@@ -221,7 +221,11 @@ export class Loader {
       if (!ps.some((e) => e.name === model)) return;
       await new Promise<void>((resolve) => {
         const t = this.clock.setTimeout(resolve, UNLOAD_POLL_MS);
-        signal.addEventListener('abort', () => (this.clock.clearTimeout(t), resolve()), { once: true });
+        const stop = () => {
+          this.clock.clearTimeout(t);
+          resolve();
+        };
+        signal.addEventListener('abort', stop, { once: true });
       });
     }
   }

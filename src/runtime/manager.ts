@@ -48,6 +48,10 @@ export interface ManagerOptions {
   stateDir?: string;
   /** Live inspection of the actor system (see src/inspection/). */
   inspect?: FleetOptions['inspect'];
+  /** Names this run in the journal's checkpoints (default random; the deterministic simulation fixes it). */
+  runId?: string;
+  /** fsync state writes (default true); the simulation, where no power is ever cut, turns it off for speed. */
+  durable?: boolean;
 }
 
 /** A running manager plus the internals tests and the HTTP layer's extras look at. */
@@ -58,6 +62,8 @@ export interface RunningManager extends Manager {
   readonly reconciler: Reconciler;
   readonly hostHealth: HostHealth;
   readonly decisions: DecisionLog;
+  /** Resolves when every state write queued so far is on disk (immediately without a state folder). */
+  ioIdle(): Promise<void>;
   /** Resolves when start-up work (first reconciliation, warm set loads) is done. */
   readonly started: Promise<void>;
   /** One round of predictive preloading now (it also runs every preload.interval_s when enabled). */
@@ -76,7 +82,12 @@ export async function createManager(
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.server.log_level });
   const startedAt = clock.now();
-  const persistence = options.stateDir ? new StatePersistence(options.stateDir, clock, logger) : undefined;
+  const persistence = options.stateDir
+    ? new StatePersistence(options.stateDir, clock, logger, {
+        runId: options.runId,
+        durable: options.durable,
+      })
+    : undefined;
   const input = supervisorInputFrom(config, startedAt, options.evictionPolicy);
   const configured = input.models.map((m) => m.id);
   const restored = persistence?.restore(config, configured);
@@ -182,7 +193,11 @@ export async function createManager(
   if (!options.passive) {
     tickers.push(new Ticker(clock, config.reconcile_interval_s * 1000, () => reconciler!.reconcileAll()));
     tickers.push(new Ticker(clock, config.health.probe_interval_s * 1000, () => prober!.probeDue()));
-    tickers.push(new Ticker(clock, 1000, () => fleet.sendSupervisor({ type: 'TICK' })));
+    tickers.push(
+      new Ticker(clock, 1000, () => {
+        if (fleet.needsTick()) fleet.sendSupervisor({ type: 'TICK' });
+      }),
+    );
     if (config.preload.predictive)
       tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => predicted()));
   }
@@ -309,6 +324,9 @@ export async function createManager(
     prometheusMetrics: async () => {
       metrics.observeStatus(manager.status());
       return metrics.render();
+    },
+    ioIdle: async () => {
+      await persistence?.idle();
     },
     async close() {
       for (const t of tickers) t.stop();

@@ -48,13 +48,22 @@ export class StatePersistence {
   private loadResult: LoadResult = { status: 'fresh' };
   private getPayload: (() => PersistedState) | undefined;
 
+  private readonly durable: boolean;
+
   constructor(
     readonly dir: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    options: { runId?: string | undefined; durable?: boolean | undefined } = {},
   ) {
     mkdirSync(join(dir, CHECKPOINT_DIR), { recursive: true });
-    this.journal = new Journal({ dir, clock, logger });
+    this.durable = options.durable ?? true;
+    this.journal = new Journal({
+      dir,
+      clock,
+      logger,
+      ...(options.runId !== undefined && { runId: options.runId }),
+    });
     this.store = new SnapshotStore({
       dir,
       name: STATE_FILE,
@@ -62,6 +71,7 @@ export class StatePersistence {
       clock,
       logger,
       checkpoints: this.journal,
+      durable: this.durable,
     });
   }
 
@@ -97,6 +107,11 @@ export class StatePersistence {
     if (this.getPayload) this.store.schedule(this.getPayload);
   };
 
+  /** Resolves when every journal and snapshot write queued so far is on disk (the simulation waits on it). */
+  async idle(): Promise<void> {
+    await Promise.all([this.journal.idle(), this.store.idle()]);
+  }
+
   /** Journals a decision with its inputs (not fed to actors on replay: printed and recomputed). */
   decision(at: number, decision: { kind: string }): void {
     this.journal.append({ type: 'decision', at, decision });
@@ -119,7 +134,7 @@ export class StatePersistence {
     const payload = this.getPayload();
     const id = this.journal.checkpoint(file);
     const body: BaseCheckpoint = { checkpoint_id: id, at, payload };
-    await writeFileAtomic(join(this.dir, file), stringifyPayload(body));
+    await writeFileAtomic(join(this.dir, file), stringifyPayload(body), this.durable);
     return id;
   }
 

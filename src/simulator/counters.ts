@@ -5,6 +5,8 @@ export interface SimCounters {
   loads_total: number;
   loads_abandoned: number;
   loads_failed: number;
+  /** Simulated milliseconds spent on loads that completed or failed (the simulation's load-time figure). */
+  load_ms_total: number;
   unloads_requested: number;
   expirations_total: number;
   evictions_by_scheduler: SchedulerEviction[];
@@ -19,6 +21,7 @@ export function freshCounters(): SimCounters {
     loads_total: 0,
     loads_abandoned: 0,
     loads_failed: 0,
+    load_ms_total: 0,
     unloads_requested: 0,
     expirations_total: 0,
     evictions_by_scheduler: [],

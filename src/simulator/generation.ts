@@ -1,4 +1,4 @@
-import type { SimClock } from './clock.ts';
+import type { SimClock, SimTimer } from './clock.ts';
 import type { FaultBook } from './faults.ts';
 import { RUNNER_ERROR } from './ollama-errors.ts';
 import type { Runner } from './runner.ts';
@@ -101,7 +101,7 @@ function pace(
     if (tokens.length === 0 || signal.aborted) return resolve(0);
     const start = clock.now();
     let sent = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: SimTimer | undefined;
     const finish = () => {
       signal.removeEventListener('abort', onAbort);
       resolve(sent);

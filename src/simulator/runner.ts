@@ -1,4 +1,5 @@
 import type { CatalogModel } from './catalog.ts';
+import type { SimTimer } from './clock.ts';
 import { offloadSlowdown } from './eviction.ts';
 import { CancelledError } from './scheduler-errors.ts';
 
@@ -21,8 +22,8 @@ export class Runner {
   evicting = false;
   /** Wall-clock ms at which an idle runner expires; undefined while busy or kept forever. */
   idleExpiresAt: number | undefined;
-  expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  loadTimer: ReturnType<typeof setTimeout> | undefined;
+  expiryTimer: SimTimer | undefined;
+  loadTimer: SimTimer | undefined;
   readonly slowdown: number;
   readonly loaded: Promise<void>;
   private markSettled!: () => void;

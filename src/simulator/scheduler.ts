@@ -151,7 +151,7 @@ export class Scheduler {
 
   /** Runners in /api/ps order: latest expiry first. */
   residents(): Array<{ runner: Runner; expiresAtMs: number }> {
-    const now = Date.now();
+    const now = this.clock.wallNow();
     return [...this.runners.values()]
       .map((runner) => ({ runner, expiresAtMs: this.expiresAt(runner, now) }))
       .sort((a, b) => b.expiresAtMs - a.expiresAtMs);
@@ -244,6 +244,7 @@ export class Scheduler {
     const loadMs = doomed ? (doomed.ms ?? model.spec.load_time_s * 1000) : model.spec.load_time_s * 1000;
     runner.loadTimer = this.clock.after(loadMs, () => {
       runner.loadTimer = undefined;
+      this.counters.load_ms_total += loadMs;
       if (doomed) this.failLoad(runner, p);
       else this.finishLoad(runner, p);
     });
@@ -317,7 +318,7 @@ export class Scheduler {
       return;
     }
     if (!Number.isFinite(runner.sessionMs)) return;
-    runner.idleExpiresAt = Date.now() + runner.sessionMs;
+    runner.idleExpiresAt = this.clock.wallNow() + runner.sessionMs;
     runner.expiryTimer = this.clock.after(runner.sessionMs, () => {
       runner.expiryTimer = undefined;
       if (runner.refCount > 0) return;
@@ -329,7 +330,7 @@ export class Scheduler {
   private evict(victim: Runner): void {
     victim.evicting = true;
     victim.sessionMs = 0;
-    this.counters.evictions_by_scheduler.push({ model: victim.name, at: utcTimestamp(Date.now()) });
+    this.counters.evictions_by_scheduler.push({ model: victim.name, at: utcTimestamp(this.clock.wallNow()) });
     if (victim.refCount <= 0) this.unload(victim);
   }
 

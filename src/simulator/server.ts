@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config, HostConfig } from '../config/schema.ts';
+import type { Clock } from '../time/clock.ts';
 import { Catalog, normaliseName } from './catalog.ts';
 import { SimClock } from './clock.ts';
 import type { RequestContext, SimServices } from './context.ts';
@@ -34,22 +35,19 @@ export class SimulatorServer implements SimulatorHandle, SimServices {
   url = '';
   port = 0;
 
+  /** `clock`: run on this clock instead of the machine's (the deterministic simulation's virtual time). */
   constructor(
     readonly config: Readonly<Config>,
     readonly host: Readonly<HostConfig>,
+    clock?: Clock,
   ) {
     this.seed = config.simulator.seed;
     this.version = config.simulator.version;
-    this.clock = new SimClock(config.simulator.time_scale);
-    this.catalog = new Catalog(config, host, Date.now());
+    this.clock = new SimClock(config.simulator.time_scale, clock);
+    this.catalog = new Catalog(config, host, this.clock.wallNow());
     this.faults = new FaultBook(this.seed);
     this.sched = this.newScheduler();
-    this.server = createServer({ requestTimeout: 0, noDelay: true }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, 500, (err as Error).message ?? String(err));
-        else res.destroy();
-      });
-    });
+    this.server = createServer({ requestTimeout: 0, noDelay: true }, (req, res) => this.dispatch(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -163,6 +161,17 @@ export class SimulatorServer implements SimulatorHandle, SimServices {
 
   private isDown(): boolean {
     return this.clock.now() < this.downUntil;
+  }
+
+  /**
+   * Answers one request. The HTTP server calls it for every connection's requests; the in-process
+   * transport (src/simulate/) calls it with request and response objects of its own, without sockets.
+   */
+  dispatch(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, (err as Error).message ?? String(err));
+      else res.destroy();
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -84,7 +84,7 @@ export async function handlePull(ctx: RequestContext): Promise<void> {
   }
   const stream = body.stream ?? true;
   const records: unknown[] = [{ status: 'pulling manifest' }];
-  const model = ctx.sim.catalog.pull(requested, Date.now());
+  const model = ctx.sim.catalog.pull(requested, ctx.sim.clock.wallNow());
   if (!model) {
     const error = 'pull model manifest: file does not exist';
     if (!stream) {

@@ -43,7 +43,7 @@ async function handleNative(ctx: RequestContext, kind: 'generate' | 'chat'): Pro
   const keepAliveMs = keepAliveOf(body);
   const messages = body.messages ?? [];
   const empty = kind === 'generate' ? (body.prompt ?? '') === '' : messages.length === 0;
-  const shape = new NativeShape(kind, requested, body);
+  const shape = new NativeShape(kind, requested, body, () => ctx.sim.clock.wallNow());
 
   if (empty && keepAliveMs === 0) {
     ctx.sim.counters.unloads_requested++;
@@ -101,11 +101,12 @@ class NativeShape {
     private readonly kind: 'generate' | 'chat',
     private readonly model: string,
     private readonly body: ModelRequestBody,
+    private readonly wallNow: () => number,
   ) {}
 
   /** A streamed record: some content or thinking, or the tool calls. */
   chunk(piece: Piece | undefined, calls?: SimToolCall[]): Record<string, unknown> {
-    const head = { model: this.model, created_at: utcTimestamp(Date.now()) };
+    const head = { model: this.model, created_at: utcTimestamp(this.wallNow()) };
     const text = piece?.kind === 'content' ? piece.text : '';
     const thinking = piece?.kind === 'thinking' ? { thinking: piece.text } : {};
     return this.kind === 'generate'
@@ -114,7 +115,7 @@ class NativeShape {
   }
 
   final(text: string, doneReason: string, extra: Record<string, unknown> = {}, s?: CompletionSummary) {
-    const head = { model: this.model, created_at: utcTimestamp(Date.now()) };
+    const head = { model: this.model, created_at: utcTimestamp(this.wallNow()) };
     const thinking = s?.thinking ? { thinking: s.thinking } : {};
     return this.kind === 'generate'
       ? { ...head, response: text, ...thinking, done: true, done_reason: doneReason, ...extra }

@@ -112,7 +112,7 @@ export async function handleOpenAiChat(ctx: RequestContext): Promise<void> {
 
   // Ollama draws the number at random; here it comes from the seed so runs repeat exactly.
   const id = `chatcmpl-${hash32(ctx.sim.seed, ctx.sim.counters.inference_requests_total) % 999}`;
-  const created = Math.floor(Date.now() / 1000);
+  const created = Math.floor(ctx.sim.clock.wallNow() / 1000);
   const head = { id, created, model: requested, system_fingerprint: 'fp_ollama' };
   const usage = (s: CompletionSummary) => {
     const completion = s.metrics.eval_count ?? 0;

@@ -1,5 +1,5 @@
-import type { TaskType, Urgency } from '../../src/config/schema.ts';
-import { Prng } from '../../src/simulator/prng.ts';
+import type { TaskType, Urgency } from '../config/schema.ts';
+import { Prng } from '../simulator/prng.ts';
 
 export interface DayRequest {
   /** Simulated seconds since the start of the replay (after idle gaps are capped). */

@@ -1,4 +1,4 @@
-import type { Config, TaskType, Urgency } from '../../src/config/schema.ts';
+import type { Config, TaskType, Urgency } from '../config/schema.ts';
 
 /** The model an ideal (and the naive baseline) would use: the chain's highest quality entry. */
 export function bestOf(config: Readonly<Config>, task: TaskType): { model: string; quality: number } {
