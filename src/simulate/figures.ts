@@ -20,6 +20,13 @@ export interface Figures {
   quality: number;
   ideal_quality: number;
   quality_vs_ideal: number;
+  /**
+   * The same against the best chain model that fits the card (a model larger than every host's VRAM runs
+   * partially offloaded, ~4× slower, after a 20–45 s load: no interactive request can wait for it).
+   */
+  quality_vs_fitting_ideal: number;
+  /** Interactive requests past their deadline: answered late, or failed. */
+  interactive_misses: { late: number; failed: number };
   evictions_by_us: number;
   evictions_by_ollama: number;
   vram_peak_gb: number;
@@ -46,10 +53,13 @@ export function figuresOf(
   }
   let quality = 0;
   let ideal = 0;
+  let fitting = 0;
+  const card = Math.max(...config.hosts.map((h) => h.vram_gb));
   const errors: Record<string, number> = {};
   outcomes.forEach((o, i) => {
     const r = trace[i]!;
     ideal += bestOf(config, r.task_type).quality;
+    fitting += bestFitting(config, r.task_type, card);
     if (o.ok) quality += qualityOf(config, r.task_type, o.model).quality;
     else errors[o.code ?? 'ERROR'] = (errors[o.code ?? 'ERROR'] ?? 0) + 1;
   });
@@ -74,11 +84,26 @@ export function figuresOf(
     quality: round(quality / Math.max(1, outcomes.length), 4),
     ideal_quality: round(ideal / Math.max(1, outcomes.length), 4),
     quality_vs_ideal: round(ideal === 0 ? 0 : quality / ideal, 4),
+    quality_vs_fitting_ideal: round(fitting === 0 ? 0 : quality / fitting, 4),
+    interactive_misses: {
+      late: outcomes.filter(
+        (o, i) =>
+          trace[i]!.urgency === 'interactive' && o.ok && o.latencyMs > deadlineMsOf(config, 'interactive'),
+      ).length,
+      failed: outcomes.filter((o, i) => trace[i]!.urgency === 'interactive' && !o.ok).length,
+    },
     evictions_by_us: byUs,
     evictions_by_ollama: byOllama,
     vram_peak_gb: round(peak / 1e9, 2),
     errors,
   };
+}
+
+/** The best quality in the task's chain among models no bigger than the card. */
+function bestFitting(config: Readonly<Config>, task: SimRequest['task_type'], cardGb: number): number {
+  const chain = config.chains[task] ?? config.chains['general'] ?? [];
+  const fits = chain.filter((e) => (config.models[e.model]?.size_gb ?? Number.POSITIVE_INFINITY) <= cardGb);
+  return Math.max(0, ...fits.map((e) => e.quality));
 }
 
 export interface Target {

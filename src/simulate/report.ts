@@ -18,6 +18,11 @@ export function renderReport(r: SimulateReport, wallS: number, stateDir: string)
     ),
     ['load time (loads)', (f) => `${f.load_s} s (${f.loads})`],
     ['quality vs ideal', (f) => `${f.quality_vs_ideal} (${f.quality} of ${f.ideal_quality})`],
+    ['quality vs best that fits the card', (f) => `${f.quality_vs_fitting_ideal}`],
+    [
+      'interactive misses: late / failed',
+      (f) => `${f.interactive_misses.late} / ${f.interactive_misses.failed}`,
+    ],
     ['evictions by us / by Ollama', (f) => `${f.evictions_by_us} / ${f.evictions_by_ollama}`],
     ['VRAM peak', (f) => `${f.vram_peak_gb} GB`],
   ];
