@@ -107,6 +107,16 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
       expect(await row.locator('.state').textContent()).toBe(LABELS[m.state]);
     }
 
+    // Two hosts: the table is grouped by host, a heading row (with the host's health) above its models.
+    const order = await page
+      .locator('#models tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => r.getAttribute('data-host-group') ?? r.getAttribute('data-model-id')),
+      );
+    expect(order.slice(0, 3)).toEqual(['gpu2', 'llama3.1:70b@gpu2', 'local']);
+    expect(order.filter((x) => x === 'gpu2' || x === 'local')).toHaveLength(2);
+    expect(await page.locator('#models tr[data-host-group="local"]').textContent()).toBe('local · up');
+
     expect(await page.locator('.legend [data-count-for="loaded"]').textContent()).toBe('2');
     expect(await page.locator('.legend [data-count-for="open"]').textContent()).toBe('0');
     await expect(page.locator('#sim-banner').isVisible()).resolves.toBe(true);

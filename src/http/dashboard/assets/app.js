@@ -158,32 +158,55 @@ function lastUsed(model) {
 
 function renderModels(status) {
   const body = $('models').tBodies[0];
-  const rows = status.models.map((m) => {
-    const circuit = circuitFor(m, status.circuits ?? []);
-    return el(
-      'tr',
-      {
-        'data-model-id': m.id,
-        'data-model': m.name,
-        'data-state': m.state,
-        class: `row-${stateClass(m.state)}`,
-      },
-      el('th', { scope: 'row' }, m.name),
-      el('td', {}, m.host),
-      el('td', {}, stateBadge(m.state)),
-      circuitCell(circuit),
-      el('td', { class: 'num' }, circuit ? circuit.failure_count : '–'),
-      el('td', { class: 'num' }, circuit ? circuit.times_opened : '–'),
-      el('td', { class: `num ${m.in_flight > 0 ? 'busy' : ''}` }, m.in_flight),
-      el('td', { class: 'num' }, `${ms(m.latency_ewma_ms)} / ${ms(m.latency_p95_ms)}`),
-      el('td', { class: 'num' }, `${gb(m.size_gb)} GB`),
-      el('td', {}, lastUsed(m)),
-    );
-  });
+  // With several hosts the table is grouped by host: a heading row per host, its models under it.
+  const grouped = new Set(status.models.map((m) => m.host)).size > 1;
+  const models = grouped
+    ? [...status.models].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))
+    : status.models;
+  const rows = [];
+  let lastHost;
+  for (const m of models) {
+    if (grouped && m.host !== lastHost) {
+      lastHost = m.host;
+      const h = (status.hosts ?? []).find((x) => x.name === m.host);
+      const health = h?.health?.status ?? '';
+      rows.push(
+        el(
+          'tr',
+          { class: 'host-group', 'data-host-group': m.host },
+          el('th', { colspan: 10, scope: 'rowgroup' }, `${m.host}${health ? ` · ${health}` : ''}`),
+        ),
+      );
+    }
+    rows.push(modelRow(m, status));
+  }
   renderLegendCounts(status.models);
   if (rows.length === 0)
     rows.push(el('tr', { class: 'placeholder' }, el('td', { colspan: 10 }, 'No models configured.')));
   body.replaceChildren(...rows);
+}
+
+function modelRow(m, status) {
+  const circuit = circuitFor(m, status.circuits ?? []);
+  return el(
+    'tr',
+    {
+      'data-model-id': m.id,
+      'data-model': m.name,
+      'data-state': m.state,
+      class: `row-${stateClass(m.state)}`,
+    },
+    el('th', { scope: 'row' }, m.name),
+    el('td', {}, m.host),
+    el('td', {}, stateBadge(m.state)),
+    circuitCell(circuit),
+    el('td', { class: 'num' }, circuit ? circuit.failure_count : '–'),
+    el('td', { class: 'num' }, circuit ? circuit.times_opened : '–'),
+    el('td', { class: `num ${m.in_flight > 0 ? 'busy' : ''}` }, m.in_flight),
+    el('td', { class: 'num' }, `${ms(m.latency_ewma_ms)} / ${ms(m.latency_p95_ms)}`),
+    el('td', { class: 'num' }, `${gb(m.size_gb)} GB`),
+    el('td', {}, lastUsed(m)),
+  );
 }
 
 /** The legend doubles as a summary: how many models are in each state. */
