@@ -73,6 +73,7 @@ export const supervisorMachine = setup({
               until: event.until ?? event.now + context.loadTimeoutMs,
               ...(event.requestId && { requestId: event.requestId }),
               ...(event.force && { force: true }),
+              ...(event.interactiveBusy && { interactiveBusy: true }),
             },
             event.now,
             facts,

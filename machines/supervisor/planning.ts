@@ -56,6 +56,7 @@ export interface WantInput {
   urgency: Urgency;
   requestId?: string;
   force?: boolean;
+  interactiveBusy?: boolean;
   until: number;
 }
 
@@ -114,7 +115,7 @@ export function attemptWant(step: Step, w: WantInput, now: number, facts: FactsO
   const inputs: PlanInputs = {
     ledger: planningLedger(host, pinned, (m) => facts(`${hostName}/${m}`)),
     sizeGb: f.needGb,
-    displaceWarmSet: mayDisplaceWarmSet(w.mode, w.urgency, w.force === true),
+    displaceWarmSet: mayDisplaceWarmSet(w.mode, w.urgency, w.force === true, w.interactiveBusy === true),
     evictionPolicy: step.ctx.evictionPolicy,
   };
   const plan = planFor(model, inputs);
@@ -192,6 +193,7 @@ export function wantLoad(step: Step, w: WantInput, now: number, facts: FactsOf):
     until: w.until,
     ...(w.requestId && { requestId: w.requestId }),
     ...(w.force && { force: true }),
+    ...(w.interactiveBusy && { interactiveBusy: true }),
   };
   step.ctx = { ...step.ctx, wants: [...step.ctx.wants, want] };
 }

@@ -93,6 +93,8 @@ export interface Want {
   requestId?: string;
   /** An explicit preload that may take the warm set's room. */
   force?: boolean;
+  /** Interactive traffic was recent when this was wanted (see LOAD_WANTED). */
+  interactiveBusy?: boolean;
   at: number;
   /** Dropped after this (the request gave up, or a load timeout's worth of waiting). */
   until: number;
@@ -146,6 +148,11 @@ export type SupervisorEvent =
       force?: boolean;
       /** Give up waiting for room after this; default now + load timeout. */
       until?: number;
+      /**
+       * Interactive traffic was seen within `selection.giant_quiet_s` when the want was made: background and
+       * batch work may not push the warm set out then (the runtime knows it; the machine stays pure).
+       */
+      interactiveBusy?: boolean;
     } & At)
   | ({ type: 'WANT_DROPPED'; id: string; requestId?: string } & At)
   | ({

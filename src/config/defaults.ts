@@ -212,8 +212,15 @@ export function defaultConfig(): Config {
     },
     deadlines: { interactive_s: 5, background_s: 30, batch_s: 900 },
     load: { timeout_s: 300, keep_alive: '-1' },
-    selection: { out_of_chain_fallback: true, expected_output_tokens: 64, partial_offload_slowdown: 4 },
-    preload: { predictive: false, interval_s: 60, demand_half_life_s: 600 },
+    selection: {
+      out_of_chain_fallback: true,
+      expected_output_tokens: 64,
+      partial_offload_slowdown: 4,
+      giant_quiet_s: 600,
+    },
+    // Predictive preloading is on: on the simulated day it lifts delivered quality (the afternoon's reasoning
+    // model is loaded before the afternoon's interactive questions arrive) at a fraction of the load time saved.
+    preload: { predictive: true, interval_s: 60, demand_half_life_s: 600 },
     host_health: { probe_timeout_s: 1, probe_interval_s: 0.5, down_wait_s: 2 },
     reconcile_interval_s: 15,
     stream_idle_timeout_s: 30,

@@ -162,6 +162,10 @@ export const ConfigSchema = Type.Object(
         }),
         expected_output_tokens: Type.Integer({ minimum: 1 }),
         partial_offload_slowdown: Type.Number({ minimum: 1 }),
+        giant_quiet_s: Seconds(
+          'background and batch work may push the warm set out (to load a model that cannot fit beside it) only after this long without an interactive request; 0: whenever',
+          600,
+        ),
       },
       { additionalProperties: false },
     ),

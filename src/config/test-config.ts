@@ -37,12 +37,15 @@ export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Re
   c.deadlines.batch_s *= scale;
   c.load.timeout_s *= scale;
   c.preload.interval_s *= scale;
+  // Background preloads would move what tests arrange to be loaded: on only when a test asks for it.
+  c.preload.predictive = patch.preload?.predictive ?? false;
   c.preload.demand_half_life_s *= scale;
   // Loopback HTTP takes a few ms whatever the scale: a host probe needs that much to tell up from down.
   c.host_health.probe_timeout_s = Math.max(0.25, c.host_health.probe_timeout_s * scale);
   c.host_health.probe_interval_s = Math.max(0.02, c.host_health.probe_interval_s * scale);
   c.host_health.down_wait_s = Math.max(0.3, c.host_health.down_wait_s * scale);
   c.reconcile_interval_s *= scale;
+  c.selection.giant_quiet_s *= scale;
   c.stream_idle_timeout_s *= scale;
   // The catalog itself is scaled, so the simulator must not scale it again.
   c.simulator.time_scale = 1;

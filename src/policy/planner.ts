@@ -28,15 +28,23 @@ export interface PlanInputs {
  * May this want take the warm set's room (a model that cannot fit beside the warm set)?
  * - an interactive request never: the warm set is what answers interactive requests at once, and a giant
  *   loaded for one would answer it after a long load anyway (it is served late by what is loaded instead);
- * - background and batch requests may: they can wait for the giant, and the warm set comes back as soon as
- *   the giant is idle (grouping the giant's work is the scheduler's job, not this rule's);
+ * - background and batch requests may, but only in a quiet spell: not while interactive requests have been
+ *   arriving (within `selection.giant_quiet_s`). A model that cannot fit beside the warm set takes the whole
+ *   card for minutes (a slow load, then a partially offloaded answer), and every interactive request that
+ *   arrives meanwhile misses its deadline: on the seed's day, 34 of 35 did. Held back, the work waits for its
+ *   load timeout and then falls back to a model that fits (batch deadlines allow it);
  * - an explicit preload only with `force` (it says what it would evict otherwise);
  * - the warm set itself and predictive preloads never.
  */
-export function mayDisplaceWarmSet(mode: WantMode, urgency: Urgency, force: boolean): boolean {
+export function mayDisplaceWarmSet(
+  mode: WantMode,
+  urgency: Urgency,
+  force: boolean,
+  interactiveBusy = false,
+): boolean {
   switch (mode) {
     case 'request':
-      return urgency !== 'interactive';
+      return urgency !== 'interactive' && !interactiveBusy;
     case 'preload':
       return force;
     case 'warm':

@@ -6,6 +6,7 @@ import type { Chains } from './chains.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 import type { HostHealth } from './host-health.ts';
+import type { InteractivePulse } from './interactive-pulse.ts';
 import type { Limiter } from './limiter.ts';
 import type { Loader } from './loader.ts';
 import type { OpsStore } from './ops-store.ts';
@@ -55,6 +56,8 @@ export interface JourneyDeps {
   onHostSuspect?: (host: string) => void;
   /** Journals the request's selection record. */
   journalSelection?: (record: SelectionRecord) => void;
+  /** When interactive requests last arrived (background and batch work waits for a quiet spell to load giants). */
+  pulse?: InteractivePulse;
   /** Called once per request with its task type, for demand tracking and predictive preloading. */
   onDemand?: (taskType: TaskType, model: string | null, failed: boolean) => void;
 }

@@ -32,6 +32,7 @@ export async function runJourney(deps: JourneyDeps, request: JourneyRequest): Pr
   const requestId = request.requestId ?? randomUUID();
   const started = clock.now();
   const urgency: Urgency = request.urgency ?? 'interactive';
+  if (urgency === 'interactive' && !request.embed) deps.pulse?.seen(started);
   const deadline = started + deadlineMs(urgency, config);
   const clientDeadline = request.deadlineMs !== undefined ? started + request.deadlineMs : undefined;
   const target = request.embed ? embedTarget(request) : resolveTarget(deps.chains, request);

@@ -19,7 +19,8 @@ export async function waitForLoad(
   const bound = clockSignal(deps.clock, remaining);
   const stop = signal ? AbortSignal.any([signal, bound.signal]) : bound.signal;
   try {
-    await deps.loader.want(id, { mode: 'request', urgency, requestId, until }, stop);
+    const interactiveBusy = urgency !== 'interactive' && deps.pulse?.busy(deps.clock.now()) === true;
+    await deps.loader.want(id, { mode: 'request', urgency, requestId, until, interactiveBusy }, stop);
     return { ok: true };
   } catch (err) {
     if (signal?.aborted) return { ok: false, failed: false, why: 'cancelled' };

@@ -19,6 +19,8 @@ export interface WantOptions {
   force?: boolean;
   /** Stop waiting for room after this (epoch ms); default: a load timeout from now. */
   until?: number;
+  /** Interactive requests arrived recently (background and batch work may not push the warm set out). */
+  interactiveBusy?: boolean;
 }
 
 export interface WantOutcome {
@@ -108,6 +110,7 @@ export class Loader {
           ...(options.requestId && { requestId: options.requestId }),
           ...(options.force && { force: true }),
           ...(options.until !== undefined && { until: options.until }),
+          ...(options.interactiveBusy && { interactiveBusy: true }),
         },
         options.requestId,
       );

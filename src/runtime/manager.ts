@@ -17,6 +17,7 @@ import { type EventSink, type Fleet, type FleetOptions, restoreFleet } from './f
 import { describeDecision, logStateChange, mustSaveNow } from './fleet-events.ts';
 import { Prober } from './health.ts';
 import { HostHealth } from './host-health.ts';
+import { InteractivePulse } from './interactive-pulse.ts';
 import { type JourneyDeps, runJourney } from './journey.ts';
 import { Limiter } from './limiter.ts';
 import { keepAliveOf, Loader } from './loader.ts';
@@ -182,6 +183,7 @@ export async function createManager(
     onHostSuspect: (host) => void reconciler?.reconcile(host),
     observer,
     ...(persistence && { journalSelection: (r) => persistence.decision(r.at, r) }),
+    pulse: new InteractivePulse(config.selection.giant_quiet_s * 1000),
   };
   // Discovered models get their limiter when they first appear.
   fleet.actor.subscribe(() => {
