@@ -92,7 +92,13 @@ export function targetRows(
       '≥ 99%',
       pct(rate),
       rate >= 0.99,
-      `${r.soak.answered} of ${r.soak.requests}`,
+      `${r.soak.answered} of ${r.soak.requests}${
+        r.soak.errors_by_code
+          ? `; errors: ${Object.entries(r.soak.errors_by_code)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`
+          : ''
+      }`,
     ]);
   }
   return rows;

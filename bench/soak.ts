@@ -26,6 +26,8 @@ export interface SoakResult {
   requests: number;
   answered: number;
   clear_errors: number;
+  /** The clear errors by code, so a shortfall in answered requests says what it was. */
+  errors_by_code: Record<string, number>;
   lost: number;
   warmup_s: number;
   /** heap = V8 heap used after a full GC; data = heap minus code space (where leaked objects show). */
@@ -180,6 +182,7 @@ function judge(
     requests: tally.requests,
     answered: tally.answered,
     clear_errors: tally.clearErrors,
+    errors_by_code: tally.byCode,
     lost: tally.lost,
     warmup_s: warmupS,
     samples,

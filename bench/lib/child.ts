@@ -27,7 +27,7 @@ export async function startChild(
   const child = fork(script, [], {
     execArgv: ['--expose-gc', '--import', 'tsx', ...(opts.execArgv ?? [])],
     env: { ...process.env, BENCH_PAYLOAD: JSON.stringify(payload) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', process.env['BENCH_CHILD_LOG'] ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;

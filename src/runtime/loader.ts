@@ -220,16 +220,16 @@ export class Loader {
    */
   private async untilGone(backend: Backend, model: string, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const ps = await backend.ps(signal);
+      // Each look has its own short bound: listeners on the caller's signal would pile up over the polls.
+      const look = clockSignal(this.clock, UNLOAD_LOOK_MS);
+      let ps: Awaited<ReturnType<Backend['ps']>>;
+      try {
+        ps = await backend.ps(look.signal);
+      } finally {
+        look.clear();
+      }
       if (!ps.some((e) => e.name === model)) return;
-      await new Promise<void>((resolve) => {
-        const t = this.clock.setTimeout(resolve, UNLOAD_POLL_MS);
-        const stop = () => {
-          this.clock.clearTimeout(t);
-          resolve();
-        };
-        signal.addEventListener('abort', stop, { once: true });
-      });
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, UNLOAD_POLL_MS));
     }
   }
 
@@ -254,6 +254,8 @@ export class Loader {
 
 /** Between two looks at /api/ps while an unload completes. */
 const UNLOAD_POLL_MS = 20;
+/** How long one /api/ps look may take while waiting for an unload (the whole wait has its own bound). */
+const UNLOAD_LOOK_MS = 1000;
 
 /** The config's `load.keep_alive` as Ollama takes it: a number of seconds, or a duration string. */
 export function keepAliveOf(config: Readonly<Config>): string | number {
