@@ -16,8 +16,6 @@ export interface AttemptContext {
   requestId: string;
   /** The answer must have started by this time. */
   deadline: number;
-  /** The client's own deadline (x-rmm-deadline-ms), never exceeded; undefined: a late answer is waited for. */
-  hardDeadline?: number | undefined;
   othersLeft: boolean;
   details: AttemptDetail[];
   /** Set once a streamed chunk reached the client: no failover after that. */
@@ -81,13 +79,7 @@ export async function tryModel(
       return { kind: 'next', later: err instanceof SlotTimeoutError };
     }
     try {
-      // Holding the slot, the model gets the time its answer needs even when waiting for the slot ate the
-      // request's share: a 1 ms timeout would blame a healthy model for our own queue and fail a request
-      // that was about to be answered (the soak's "no model could answer" errors). A late answer beats an
-      // error; a hung model still times out at 4× its expected time, and the client's deadline is a wall.
-      const soft = Math.max(Math.min(ctx.deadline - clock.now(), timeoutMs), attempt.expectedMs * 4);
-      const hard = ctx.hardDeadline === undefined ? Number.POSITIVE_INFINITY : ctx.hardDeadline - clock.now();
-      const timeLeft = Math.max(1, Math.min(soft, hard));
+      const timeLeft = Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs));
       const result = request.embed
         ? await embedCall(backend, request, attempt.model, timeLeft, deps.keepAlive)
         : await backend.infer({

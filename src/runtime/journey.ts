@@ -153,7 +153,6 @@ async function attemptOne(
   return tryModel(deps, request, a, {
     requestId,
     deadline: late ? now + lateLeft : Math.min(deadline, clientDeadline ?? deadline),
-    hardDeadline: clientDeadline,
     othersLeft,
     details,
     state,
