@@ -1,7 +1,8 @@
 import type { Manager } from '../../src/manager/types.ts';
 
 /**
- * Models that are not at rest (requests in flight, circuit open, a load or unload under way) and hosts
+ * Models that are not at rest (requests in flight, circuit open, a load or unload under way, or still
+ * `missing` once the faults that hid them are gone: the next reconciliation must bring them back) and hosts
  * still marked down. Each
  * entry says when an open circuit will next be tried and how often it has opened, so a report can tell
  * "still counting down" from "never re-armed".
@@ -12,7 +13,7 @@ export function unsettled(manager: Manager, now = Date.now()): string[] {
     .filter((h) => h.health?.status === 'down')
     .map((h) => `host ${h.name}: down since ${h.health.since} (${h.health.reason})`);
   return status.models
-    .filter((m) => m.in_flight > 0 || ['open', 'loading', 'unloading'].includes(m.state))
+    .filter((m) => m.in_flight > 0 || ['open', 'loading', 'unloading', 'missing'].includes(m.state))
     .map((m) => {
       const c = status.circuits.find((x) => x.id === m.id);
       const retry = c?.retry_at

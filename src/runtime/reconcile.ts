@@ -100,7 +100,14 @@ export class Reconciler {
       next.set(tag.name, { size: tag.size, model: await describe(backend, tag, signal) });
     }
     this.shown.set(host, next);
-    if (!changed) return;
+    // A model marked missing by a 404 while /api/tags kept listing it (a transient "not found") leaves the
+    // catalog unchanged: it must still be told it is there, or it stays missing for good.
+    const foundAgain = this.fleet.ids().some((id) => {
+      if (!id.startsWith(`${host}/`) || this.fleet.stateOf(id) !== 'missing') return false;
+      const model = id.slice(host.length + 1);
+      return next.has(model) || next.has(`${model}:latest`);
+    });
+    if (!changed && !foundAgain) return;
     const models = [...next.values()].map((v) => v.model);
     this.fleet.sendSupervisor({ type: 'HOST_CATALOG', host, models });
     const ours = new Set(models.map((m) => m.name));
