@@ -1,27 +1,31 @@
 import type { Dispatcher } from 'undici';
-import type { ChatMessage, ToolCall, UpstreamChunk } from '../manager/types.ts';
+import type { CompletionRequest, ToolCall, UpstreamChunk } from '../manager/types.ts';
 import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
 
-export interface InferenceCall {
+/** The request fields Ollama receives as the caller sent them: one definition, the manager port's. */
+type UpstreamRequestFields = Pick<
+  CompletionRequest,
+  | 'prompt'
+  | 'messages'
+  | 'system'
+  | 'options'
+  | 'format'
+  | 'tools'
+  | 'think'
+  | 'suffix'
+  | 'images'
+  | 'raw'
+  | 'template'
+  | 'context'
+  | 'extra'
+>;
+
+export interface InferenceCall extends UpstreamRequestFields {
   kind: 'generate' | 'chat';
   model: string;
-  prompt?: string;
-  messages?: ChatMessage[];
-  system?: string;
-  options?: Record<string, unknown>;
-  format?: unknown;
-  tools?: unknown[];
-  think?: boolean | string;
-  suffix?: string;
-  images?: string[];
-  raw?: boolean;
-  template?: string;
-  context?: number[];
-  /** Fields the caller sent that this code does not know: sent first, so ours win where they collide. */
-  extra?: Record<string, unknown>;
   keepAlive?: string | number;
   /** The caller's own cancellation (client went away). */
   signal?: AbortSignal;
