@@ -45,7 +45,11 @@ const tool = fc.record({
   function: fc.record({ name, description: text, parameters: schema }),
 });
 /** A field no version of this code knows, with any JSON value. */
-const extra = fc.record({ x_future_field: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] });
+// A `__proto__` key is dropped from every body, never obeyed (README, "Request bodies"): not generated here.
+const extra = fc.record(
+  { x_future_field: fc.jsonValue({ maxDepth: 2 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')) },
+  { requiredKeys: [] },
+);
 const keepAlive = fc.record({ keep_alive: fc.constantFrom('5m', 0, -1, '1h', 300) }, { requiredKeys: [] });
 const stream = fc.record({ stream: fc.boolean() }, { requiredKeys: [] });
 
