@@ -83,6 +83,9 @@ export function attemptWant(step: Step, w: WantInput, now: number, facts: FactsO
     return 'refused';
   }
   const slot = host.ledger[model];
+  // Another replica's load under way is not ours to count on: the want is kept until the model is loaded,
+  // so that if that replica dies, the planner taking over still has it.
+  if (slot?.status === 'loading' && host.planner === 'peer') return 'blocked';
   if (slot && slot.status !== 'unloading') return 'satisfied';
   // Down hosts and models being unloaded come back: wait for them rather than refuse.
   if (slot || host.health.status === 'down') return 'blocked';

@@ -204,8 +204,17 @@ export function restored(step: Step, now: number): void {
 export function plannerChanged(step: Step, e: Ev<'PLANNER_CHANGED'>, facts: FactsOf): void {
   const host = step.ctx.hosts[e.host];
   if (!host || host.planner === e.planner) return;
-  withHost(step, { ...host, planner: e.planner });
-  if (e.planner === 'local') replan(step, e.host, e.now, facts);
+  if (e.planner === 'peer') {
+    withHost(step, { ...host, planner: e.planner });
+    return;
+  }
+  // Loads and unloads the former planner had under way died with it or are its business: forgotten here,
+  // so the wants waiting on them are planned afresh (reconciliation shows what Ollama finished meanwhile).
+  const ledger = Object.fromEntries(
+    Object.entries(host.ledger).filter(([, slot]) => slot.status === 'loaded'),
+  );
+  withHost(step, { ...host, planner: e.planner, ledger });
+  replan(step, e.host, e.now, facts);
 }
 
 /**

@@ -222,6 +222,7 @@ export function defaultConfig(): Config {
     // model is loaded before the afternoon's interactive questions arrive) at a fraction of the load time saved.
     preload: { predictive: true, interval_s: 60, demand_half_life_s: 600 },
     host_health: { probe_timeout_s: 1, probe_interval_s: 0.5, down_wait_s: 2 },
+    shared_state: { redis_url: null, replica_id: null, namespace: 'rmm', lease_s: 3 },
     reconcile_interval_s: 15,
     stream_idle_timeout_s: 30,
     simulator: {

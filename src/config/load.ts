@@ -90,6 +90,9 @@ function applyEnv(doc: Record<string, unknown>, env: Record<string, string | und
   if (env['RMM_API_KEY']) server['api_key'] = env['RMM_API_KEY'];
   if (env['RMM_LOG_LEVEL']) server['log_level'] = env['RMM_LOG_LEVEL'];
   if (env['RMM_STATE_DIR']) doc['state_dir'] = env['RMM_STATE_DIR'];
+  const shared = doc['shared_state'] as Record<string, unknown>;
+  if (env['RMM_REDIS_URL']) shared['redis_url'] = env['RMM_REDIS_URL'];
+  if (env['RMM_REPLICA_ID']) shared['replica_id'] = env['RMM_REPLICA_ID'];
 }
 
 function applyOverrides(doc: Record<string, unknown>, overrides: LoadOptions['overrides']) {

@@ -191,6 +191,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    shared_state: Type.Object(
+      {
+        redis_url: Type.Union([Type.Null(), Type.String({ pattern: '^rediss?://' })], {
+          description: 'replicas coordinate through this Redis; null: one process, nothing shared',
+        }),
+        replica_id: Type.Union([Type.Null(), Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.:-]+$' })], {
+          description: "this replica's name in Redis and in its journal; null: host name and pid",
+        }),
+        namespace: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.:-]+$' }),
+        lease_s: Seconds("a host's planner lease; a replica that dies loses it after this", 3),
+      },
+      { additionalProperties: false },
+    ),
     reconcile_interval_s: Seconds('how often /api/ps is compared with our ledger', 15),
     stream_idle_timeout_s: Seconds('a stream silent this long after its first token is cut and reported', 30),
     simulator: Type.Object(

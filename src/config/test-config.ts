@@ -45,6 +45,8 @@ export function scaledConfig(scale = 0.001, patch: DeepPartial<Config> = {}): Re
   c.host_health.probe_interval_s = Math.max(0.02, c.host_health.probe_interval_s * scale);
   c.host_health.down_wait_s = Math.max(0.3, c.host_health.down_wait_s * scale);
   c.reconcile_interval_s *= scale;
+  // A lease shorter than the event loop can stall on these 2 noisy cores would change hands for nothing.
+  c.shared_state.lease_s = Math.max(1, c.shared_state.lease_s * scale);
   c.selection.giant_quiet_s *= scale;
   c.stream_idle_timeout_s *= scale;
   // The catalog itself is scaled, so the simulator must not scale it again.

@@ -267,6 +267,20 @@ export interface PersistenceStatus {
   last_error: string | null;
 }
 
+/** How this replica coordinates with others: alone (`embedded`), or through Redis (`shared_state`). */
+export type SharedStateStatus =
+  | { mode: 'embedded' }
+  | {
+      mode: 'redis';
+      replica: string;
+      redis: { url: string; connected: boolean; since: string; last_error: string | null };
+      /** Redis away: this replica plans every host itself until it returns. */
+      fallback: boolean;
+      lease_s: number;
+      /** Per host: the replica holding its planner lease, the lease's fencing token, and whether it is us. */
+      planners: Record<string, { replica: string | null; token: number; this_replica: boolean }>;
+    };
+
 export interface StatusView {
   backend: 'real' | 'simulated';
   started_at: string;
@@ -286,6 +300,8 @@ export interface StatusView {
   last_error: string | null;
   /** Where state is saved and how the last start went (absent without a state folder). */
   persistence?: PersistenceStatus;
+  /** Replicas sharing the fleet through Redis, or `embedded` (one process, the default). */
+  shared_state: SharedStateStatus;
   /** The seed's model_state.json view. */
   model_state: {
     circuits: Record<string, { is_open: boolean; failure_count: number }>;

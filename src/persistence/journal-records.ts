@@ -41,6 +41,8 @@ export interface SegmentHeader {
   seq: number;
   at: number;
   pid: number;
+  /** The replica that wrote the file, when replicas share a fleet (`shared_state`). */
+  replica?: string;
   last_checkpoint: { id: string; snapshot: string } | null;
 }
 

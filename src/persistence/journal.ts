@@ -19,6 +19,8 @@ export interface JournalOptions {
   dir: string;
   /** Names this run in checkpoint ids. Default random; the deterministic simulation fixes it. */
   runId?: string;
+  /** The replica writing this journal (several replicas share a fleet; `rmm replay --merge` tells them apart). */
+  replica?: string;
   /** A file is closed and the next one started once the next batch would take it past this. Default 8 MiB. */
   maxBytes?: number;
   /** Arms the batch timer and stamps checkpoints. Default systemClock. */
@@ -65,6 +67,7 @@ export class Journal {
   private readonly logger: Logger | undefined;
   /** Makes checkpoint ids unique across processes sharing the folder. */
   private readonly runId: string;
+  private readonly replica: string | undefined;
 
   private lines: string[] = [];
   private timer: unknown = null;
@@ -91,6 +94,7 @@ export class Journal {
 
   constructor(options: JournalOptions) {
     this.runId = options.runId ?? randomBytes(6).toString('hex');
+    this.replica = options.replica;
     this.dir = options.dir;
     this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
     this.clock = options.clock ?? systemClock;
@@ -277,6 +281,7 @@ export class Journal {
       seq,
       at: this.clock.now(),
       pid: process.pid,
+      ...(this.replica !== undefined && { replica: this.replica }),
       last_checkpoint: this.writtenCheckpoint,
     };
     return Buffer.from(JSON.stringify(header) + '\n', 'utf8');

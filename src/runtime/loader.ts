@@ -49,6 +49,11 @@ interface Waiter {
 export class Loader {
   private readonly waiters = new Map<string, Set<Waiter>>();
   fleet!: Fleet;
+  /**
+   * Whether this replica may send loads and unloads to a host now (replicas: only the planner lease's holder
+   * may). Checked just before the I/O, so a planner whose lease ran out while it decided stops there.
+   */
+  mayPlan: (host: string) => boolean = () => true;
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -169,6 +174,17 @@ export class Loader {
     await Promise.all(cmd.evict.map((victim) => this.runUnload(victim, `make room for ${cmd.model}`)));
     const backend = this.backends.get(cmd.host);
     if (!backend) return;
+    if (!this.mayPlan(cmd.host)) {
+      // Not a failure of the model: another replica plans the host now and will load it if still wanted.
+      this.fleet.sendSupervisor({
+        type: 'LOAD_FAILED',
+        id: cmd.id,
+        errorClass: 'TRANSIENT',
+        reason: 'planner_lease_lost',
+        countsAgainstCircuit: false,
+      });
+      return;
+    }
     const started = this.clock.now();
     const bound = clockSignal(this.clock, this.config.load.timeout_s * 1000);
     try {
@@ -237,6 +253,11 @@ export class Loader {
     const view = this.fleet.view(id);
     const backend = view && this.backends.get(view.host);
     if (!view || !backend) return;
+    if (!this.mayPlan(view.host)) {
+      // The host's new planner decides what stays; our ledger follows its ledger.
+      this.fleet.sendSupervisor({ type: 'UNLOADED', id });
+      return;
+    }
     // Ollama answers an unload at once; a host that hangs must not leave the model `unloading` forever.
     const bound = clockSignal(this.clock, Math.max(1, this.config.health.probe_timeout_s * 1000));
     try {

@@ -10,6 +10,7 @@ import { backoffOptionsFrom } from '../policy/backoff.ts';
 import type { EvictionPolicyName } from '../policy/planner.ts';
 import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { lowestVersion } from '../policy/versions.ts';
+import { replicaIdOf, SharedState } from '../shared/shared-state.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { Chains } from './chains.ts';
 import { DecisionLog } from './decisions.ts';
@@ -83,10 +84,13 @@ export async function createManager(
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.server.log_level });
   const startedAt = clock.now();
+  const sharing = config.shared_state.redis_url !== null;
+  const replica = sharing ? replicaIdOf(config.shared_state.replica_id) : undefined;
   const persistence = options.stateDir
     ? new StatePersistence(options.stateDir, clock, logger, {
         runId: options.runId,
         durable: options.durable,
+        replica,
       })
     : undefined;
   const input = supervisorInputFrom(config, startedAt, options.evictionPolicy);
@@ -105,6 +109,7 @@ export async function createManager(
   const loader = new Loader(config, backends, clock, observer);
   const sinks = [persistence?.sink, options.fleet?.sink].filter((f): f is EventSink => !!f);
   let prober: Prober | undefined;
+  let shared: SharedState | undefined;
   const fleetOptions: FleetOptions = {
     clock,
     ...(sinks.length > 0 && {
@@ -118,11 +123,13 @@ export async function createManager(
       const { kind, message } = describeDecision(d);
       decisions.record(kind, message, { host: d.host, model: d.model, seq: d.seq }, d.request_id);
       loader.onDecision(d);
+      shared?.decided(d);
     },
     onStateChange: (change) => {
       logStateChange(decisions, change);
       observer.stateChange(change);
       if (mustSaveNow(change)) persistence?.saveNow();
+      shared?.stateChanged(change);
       // Half-open is reached by time alone; a probe is the trial when no request comes to be one.
       if (change.to === 'halfOpen' && !options.passive) queueMicrotask(() => void prober?.probe(change.id));
     },
@@ -149,6 +156,19 @@ export async function createManager(
   });
   reconciler = new Reconciler(fleet, backends, clock, decisions, hostHealth, reconcileTimeoutMs);
   prober = new Prober(config, fleet, backends, limiters, loader, clock, decisions);
+  if (sharing)
+    shared = new SharedState({
+      config,
+      replica: replica!,
+      fleet,
+      clock,
+      logger,
+      demand: () => ops.state().demand,
+      reconcile: (host) => void reconciler?.reconcile(host, true),
+      checkHost: (host) => void hostHealth.verdict(host),
+    });
+  // The loader's fence: with replicas, only the holder of a host's planner lease sends it loads.
+  if (shared) loader.mayPlan = (host) => shared!.mayPlan(host);
   persistence?.attach(() => ({
     supervisor: fleet.persistedSnapshot(),
     models: configured,
@@ -204,7 +224,8 @@ export async function createManager(
       tickers.push(new Ticker(clock, config.preload.interval_s * 1000, () => predicted()));
   }
 
-  const predicted = async () => preloadPredicted(config, fleet, loader, decisions, ops.state().demand, clock);
+  const predicted = async () =>
+    preloadPredicted(config, fleet, loader, decisions, shared?.demand() ?? ops.state().demand, clock);
 
   function requireModel(name: string): string {
     const id = bestHostFor(fleet, name);
@@ -219,6 +240,13 @@ export async function createManager(
 
   const started = options.passive ? Promise.resolve() : start();
   async function start() {
+    // Who plans each host is settled before a host is first seen up (the supervisor wants the warm set
+    // then); alone, every host is ours (a snapshot from a run with replicas may say otherwise).
+    if (shared) await shared.start();
+    else
+      for (const h of Object.values(fleet.hosts()))
+        if (h.planner === 'peer')
+          fleet.sendSupervisor({ type: 'PLANNER_CHANGED', host: h.name, planner: 'local' });
     await reconciler!.reconcileAll();
     // The warm set: wanted by the supervisor as soon as a host answers; ready once it serves.
     await Promise.all(fleet.pinned().map((id) => loader.want(id, { mode: 'warm' }).catch(() => {})));
@@ -313,6 +341,7 @@ export async function createManager(
         decisions: decisions.recent(),
         savedAt: persistence?.status().last_saved_at ?? null,
         ...(persistence && { persistence: persistence.status() }),
+        ...(shared && { sharedState: shared.status() }),
       }),
     models: () => manager.status().models,
     ready: () => fleet.candidates().some((c) => c.acceptsTraffic && c.resident && c.hostUp !== false),
@@ -332,6 +361,7 @@ export async function createManager(
     },
     async close() {
       for (const t of tickers) t.stop();
+      await shared?.close();
       hostHealth.stop();
       await persistence?.close();
       fleet.stop();

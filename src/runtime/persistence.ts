@@ -54,7 +54,7 @@ export class StatePersistence {
     readonly dir: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    options: { runId?: string | undefined; durable?: boolean | undefined } = {},
+    options: { runId?: string | undefined; durable?: boolean | undefined; replica?: string | undefined } = {},
   ) {
     mkdirSync(join(dir, CHECKPOINT_DIR), { recursive: true });
     this.durable = options.durable ?? true;
@@ -63,6 +63,7 @@ export class StatePersistence {
       clock,
       logger,
       ...(options.runId !== undefined && { runId: options.runId }),
+      ...(options.replica !== undefined && { replica: options.replica }),
     });
     this.store = new SnapshotStore({
       dir,

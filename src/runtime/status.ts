@@ -160,6 +160,7 @@ export function buildStatus(input: {
   decisions: Decision[];
   savedAt: string | null;
   persistence?: StatusView['persistence'];
+  sharedState?: StatusView['shared_state'];
 }): StatusView {
   const circuits = circuitViews(input.fleet);
   const single = input.config.hosts.length === 1;
@@ -174,6 +175,7 @@ export function buildStatus(input: {
     chains: input.chainViews,
     last_error: input.fleet.lastError,
     ...(input.persistence && { persistence: input.persistence }),
+    shared_state: input.sharedState ?? { mode: 'embedded' },
     model_state: {
       // Keyed by model name as the seed's model_state.json is; by host/model once there are several hosts.
       circuits: Object.fromEntries(

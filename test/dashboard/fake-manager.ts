@@ -163,6 +163,7 @@ export function sampleStatus(): StatusView {
   }));
   return {
     backend: 'simulated',
+    shared_state: { mode: 'embedded' },
     started_at: new Date(now - 3_725_000).toISOString(),
     uptime_s: 3725,
     models,

@@ -253,6 +253,7 @@ export function createFakeManager(
       }));
       return {
         backend: 'simulated',
+        shared_state: { mode: 'embedded' },
         started_at: startedAt.toISOString(),
         uptime_s: (Date.now() - startedAt.getTime()) / 1000,
         models,

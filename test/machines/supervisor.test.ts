@@ -136,6 +136,26 @@ describe('supervisor: one planner per host across replicas', () => {
     expect(s.ledger()['a']!.status).toBe('loaded');
   });
 
+  it('keeps a want while the planner loads it, and loads it itself if that planner dies mid-load', () => {
+    const s = start();
+    s.send({ type: 'PLANNER_CHANGED', host: 'local', planner: 'peer' });
+    s.send({ type: 'HOST_RECONCILED', host: 'local', sampledAt: T0, models: [] });
+    s.send({ type: 'LOAD_WANTED', id: 'local/a', mode: 'request', urgency: 'batch', requestId: 'r' });
+    // The planner's ledger shows a loading: our want is not satisfied by a load we cannot see finish.
+    s.send({
+      type: 'LEDGER_SYNC',
+      host: 'local',
+      ledger: { a: { status: 'loading', vramGb: 7, sizeGb: 7, since: T0 + 5 } },
+      foreign: [],
+    });
+    expect(s.actor.getSnapshot().context.wants.map((w) => w.id)).toContain('local/a');
+    // The planner died mid-load; the lease is ours: its loading slot is forgotten and a is loaded here.
+    s.send({ type: 'PLANNER_CHANGED', host: 'local', planner: 'local' });
+    expect(s.commands).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'LOAD', id: 'local/a' })]),
+    );
+  });
+
   it('adopts a circuit opened by a peer replica, and closes it when the peer does', () => {
     const s = start();
     const a = s.actor.getSnapshot().context.models['local/a']!;

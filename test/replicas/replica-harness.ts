@@ -1,0 +1,65 @@
+import pino from 'pino';
+import type { Backend } from '../../src/backend/backend.ts';
+import { OllamaBackend } from '../../src/backend/ollama-backend.ts';
+import { validateConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { scaledConfig } from '../../src/config/test-config.ts';
+import { createManager, type RunningManager } from '../../src/runtime/manager.ts';
+import { SMALL_CATALOG } from '../e2e/harness.ts';
+
+type Patch = Parameters<typeof scaledConfig>[1];
+
+/** Loads each replica sent to Ollama, by model: what "loaded at most once" is checked against. */
+export class CountingBackend extends OllamaBackend {
+  readonly loads: string[] = [];
+  override load(...args: Parameters<OllamaBackend['load']>): ReturnType<OllamaBackend['load']> {
+    this.loads.push(args[0]);
+    return super.load(...args);
+  }
+}
+
+export interface Replica {
+  id: string;
+  manager: RunningManager;
+  backend: CountingBackend;
+  config: Readonly<Config>;
+}
+
+let namespaces = 0;
+
+/**
+ * `n` replicas in this process sharing one simulated host through one Redis (each its own manager, actors,
+ * loader and Redis connections, as separate processes would have; a fresh namespace per call).
+ */
+export async function startReplicas(
+  n: number,
+  redisUrl: string,
+  simUrl: string,
+  patch: Patch = {},
+): Promise<Replica[]> {
+  const base = scaledConfig(0.05, { ...SMALL_CATALOG, ...patch });
+  const namespace = `rmm-test-${process.pid}-${++namespaces}`;
+  const replicas: Replica[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `replica-${String.fromCharCode(97 + i)}`;
+    const config = validateConfig({
+      ...structuredClone(base),
+      hosts: base.hosts.map((h) => ({ ...h, url: simUrl })),
+      shared_state: { ...base.shared_state, redis_url: redisUrl, replica_id: id, namespace },
+    });
+    const backend = new CountingBackend(simUrl);
+    const manager = await createManager(config, {
+      logger: pino({ level: 'silent' }),
+      random: () => 0.5,
+      backends: new Map<string, Backend>([[config.hosts[0]!.name, backend]]),
+    });
+    replicas.push({ id, manager, backend, config });
+  }
+  await Promise.all(replicas.map((r) => r.manager.started));
+  return replicas;
+}
+
+export async function closeReplicas(replicas: Replica[]): Promise<void> {
+  await Promise.all(replicas.map((r) => r.manager.close()));
+  await Promise.all(replicas.map((r) => r.backend.close()));
+}
