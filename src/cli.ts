@@ -10,10 +10,11 @@ Usage:
   rmm sim [--config FILE] [--port N] [--bind ADDR] [--seed S] [--time-scale X] [--host-name H]
                                    run the Ollama-compatible simulator alone
   rmm replay [--state-dir D] [--from CHECKPOINT] [--until TIME] [--model M] [--json] [--verify]
-             [--decisions] [--eviction-policy value|lru|ollama]
+             [--decisions] [--eviction-policy value|lru|ollama] [--merge DIR,DIR,...]
                                    rebuild the actors' history from the journal; --decisions lists every
                                    selection, load, eviction and circuit decision; --verify checks the
-                                   replay against state.json and recomputes every journaled decision
+                                   replay against state.json and recomputes every journaled decision;
+                                   --merge interleaves several replicas' journals by time
   rmm why evict MODEL [--at TIME] [--state-dir D]
                                    one paragraph on why MODEL was evicted (its last eviction before TIME)
   rmm visualize [--check]          regenerate the machine diagrams in visualizations/
@@ -28,7 +29,8 @@ Usage:
                                    a whole day in seconds, the same figures every run of a seed
   rmm help                         this text
 
-Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL.`;
+Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL,
+RMM_REDIS_URL, RMM_REPLICA_ID.`;
 
 /** Entry point for bin/rmm.js; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

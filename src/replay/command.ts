@@ -1,6 +1,7 @@
 import { parseArgs, UsageError } from '../cli/args.ts';
 import { EVICTION_POLICY_NAMES, type EvictionPolicyName } from '../policy/planner.ts';
 import { decisionRows, formatDecisionRow } from './decisions.ts';
+import { mergedDecisions, mergedTimeline, replayReplicas } from './merge.ts';
 import { ReplayError, type ReplayOptions, replay, type TimelineRow } from './replay.ts';
 import { whyEvicted } from './why.ts';
 
@@ -18,6 +19,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     verify: 'boolean',
     decisions: 'boolean',
     'eviction-policy': 'string',
+    merge: 'string',
   });
   const stateDir = stateDirOf(flags);
   const options: ReplayOptions = {
@@ -29,6 +31,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       evictionPolicy: policyOf(flags['eviction-policy'] as string),
     }),
   };
+  if (flags['merge'] !== undefined) return mergeCommand(String(flags['merge']), options, flags);
   let result: ReturnType<typeof replay>;
   try {
     result = replay(stateDir, options);
@@ -68,6 +71,42 @@ export async function replayCommand(argv: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/**
+ * `rmm replay --merge DIR,DIR,...`: the journals of replicas sharing a fleet, each replayed (and verified)
+ * on its own, their rows interleaved by time with the replica they happened on.
+ */
+function mergeCommand(list: string, options: ReplayOptions, flags: Record<string, unknown>): number {
+  const dirs = list.split(',').filter((d) => d !== '');
+  if (dirs.length === 0)
+    throw new UsageError('--merge takes state folders separated by commas: --merge ./a,./b');
+  let replays: ReturnType<typeof replayReplicas>;
+  try {
+    replays = replayReplicas(dirs, options);
+  } catch (err) {
+    if (err instanceof ReplayError) {
+      console.error(`rmm replay: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const rows = flags['decisions'] ? mergedDecisions(replays, options.model) : mergedTimeline(replays);
+  if (flags['json']) console.log(JSON.stringify({ replicas: replays.map((r) => r.replica), rows }, null, 2));
+  else {
+    for (const row of rows)
+      console.log(`[${row.replica}] ${'from' in row ? formatRow(row) : formatDecisionRow(row)}`);
+    if (rows.length === 0) console.log('(nothing journaled)');
+  }
+  if (!options.verify) return 0;
+  let failed = false;
+  for (const r of replays) {
+    if (r.result.divergence) {
+      failed = true;
+      console.error(`verify: ${r.replica} (${r.stateDir}) FAILED: ${r.result.divergence}`);
+    } else console.error(`verify: ${r.replica} (${r.stateDir}) reproduces its state.json and decisions`);
+  }
+  return failed ? 1 : 0;
 }
 
 /** `rmm why evict MODEL [--at TIME] [--state-dir D]`: one paragraph on why MODEL was evicted. */

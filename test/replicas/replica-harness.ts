@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import pino from 'pino';
 import type { Backend } from '../../src/backend/backend.ts';
 import { OllamaBackend } from '../../src/backend/ollama-backend.ts';
@@ -36,6 +37,8 @@ export async function startReplicas(
   redisUrl: string,
   simUrl: string,
   patch: Patch = {},
+  /** Give each replica a state folder (journal and snapshots) under this one. */
+  stateRoot?: string,
 ): Promise<Replica[]> {
   const base = scaledConfig(0.05, { ...SMALL_CATALOG, ...patch });
   const namespace = `rmm-test-${process.pid}-${++namespaces}`;
@@ -52,6 +55,7 @@ export async function startReplicas(
       logger: pino({ level: 'silent' }),
       random: () => 0.5,
       backends: new Map<string, Backend>([[config.hosts[0]!.name, backend]]),
+      ...(stateRoot && { stateDir: join(stateRoot, id) }),
     });
     replicas.push({ id, manager, backend, config });
   }

@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaledConfig } from '../../src/config/test-config.ts';
+import { mergedDecisions, replayReplicas, replicaOf } from '../../src/replay/merge.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { eventually, SMALL_CATALOG } from '../e2e/harness.ts';
 import { type RedisServer, startRedis } from '../support/redis.ts';
@@ -149,6 +153,30 @@ describe('replicas sharing one fleet through Redis', () => {
       }
     });
   }, 90_000);
+
+  it('each replica journals with its id; replay --merge interleaves them by time and verifies each', async () => {
+    await withSim({ warm_set: ['gamma'] }, async () => {
+      const root = mkdtempSync(join(tmpdir(), 'rmm-merge-'));
+      const replicas = await startReplicas(2, redis.url, sim.url, { warm_set: ['gamma'] }, root);
+      try {
+        for (const [i, model] of ['alpha', 'beta', 'delta', 'alpha'].entries())
+          await replicas[i % 2]!.manager.complete({ kind: 'generate', prompt: 'q', model, urgency: 'batch' });
+      } finally {
+        await closeReplicas(replicas);
+      }
+      const dirs = replicas.map((r) => join(root, r.id));
+      expect(dirs.map(replicaOf)).toEqual(['replica-a', 'replica-b']);
+      const replays = replayReplicas(dirs, { verify: true });
+      for (const r of replays) expect(r.result.divergence, r.replica).toBeNull();
+      const rows = mergedDecisions(replays);
+      expect(new Set(rows.map((r) => r.replica))).toEqual(new Set(['replica-a', 'replica-b']));
+      expect(rows.map((r) => r.at)).toEqual([...rows.map((r) => r.at)].sort((x, y) => x - y));
+      // The planner's loads and the other replica's forwarded wants, side by side.
+      const kinds = new Set(rows.map((r) => `${r.replica}:${r.kind}`));
+      expect([...kinds].some((k) => k.endsWith(':forwarded'))).toBe(true);
+      expect([...kinds].some((k) => k.endsWith(':load'))).toBe(true);
+    });
+  });
 });
 
 function statusOf(r: Replica) {
