@@ -43,6 +43,16 @@ export interface SoakResult {
   rss_growth_mb: number;
   flat: boolean;
   verdict: string;
+  /** Per minute: requests, answered, and the clear errors by code (a shortfall says when it happened). */
+  by_minute?: Array<{
+    minute: number;
+    requests: number;
+    answered: number;
+    errors: Record<string, number>;
+    /** Up to three distinct error messages of the minute. */
+    messages: string[];
+    faults: string[];
+  }>;
   /** When not flat: what grew most over one more minute of load, from two heap snapshots (type or constructor). */
   grew?: Array<{ what: string; bytes: number; count: number }>;
 }
@@ -100,7 +110,39 @@ export async function runSoak(opts: { minutes: number; log(line: string): void }
           );
       });
     }, sampleMs);
+    const byMinute: NonNullable<SoakResult['by_minute']> = [];
+    let faultsSeen = 0;
+    const minuteOf = () => {
+      const minute = Math.floor((performance.now() - started) / 60_000);
+      let m = byMinute[minute];
+      if (!m) {
+        m = { minute, requests: 0, answered: 0, errors: {}, messages: [], faults: [] };
+        byMinute[minute] = m;
+      }
+      // Fault sets the conductor installed since the last look, charged to the minute they started in.
+      m.faults.push(...conductor.history.slice(faultsSeen));
+      faultsSeen = conductor.history.length;
+      return m;
+    };
+    const minuteTimer = setInterval(() => {
+      const last = byMinute[Math.floor((performance.now() - started) / 60_000) - 1];
+      if (last)
+        opts.log(
+          `soak minute ${last.minute}: ${last.answered}/${last.requests} answered; errors ${JSON.stringify(last.errors)}; faults ${last.faults.join(', ')}; ${last.messages.join(' | ')}`,
+        );
+    }, 60_000);
     const tally: MixedLoadTally = await runMixedLoad({
+      onResult: (v) => {
+        const m = minuteOf();
+        m.requests++;
+        if (v.kind === 'answered') m.answered++;
+        else {
+          const code = v.kind === 'clear_error' ? v.code : `lost: ${v.why}`;
+          m.errors[code] = (m.errors[code] ?? 0) + 1;
+          const text = v.kind === 'clear_error' && v.message ? `${code}: ${v.message}` : undefined;
+          if (text && m.messages.length < 3 && !m.messages.includes(text)) m.messages.push(text);
+        }
+      },
       url: service.url,
       workers,
       stop: () => performance.now() - started >= durationMs,
@@ -109,9 +151,13 @@ export async function runSoak(opts: { minutes: number; log(line: string): void }
       urgencies: ['interactive', 'interactive', 'background', 'batch'],
     });
     clearInterval(timer);
+    clearInterval(minuteTimer);
     await sampling;
     await sample();
-    const result = judge(opts.minutes, workers, tally, samples, warmupS);
+    const result = {
+      ...judge(opts.minutes, workers, tally, samples, warmupS),
+      by_minute: byMinute.filter(Boolean),
+    };
     await conductor.stop();
     if (!result.flat) {
       // What grew, object type by object type: two heap snapshots a minute of the same load apart. Taken

@@ -16,6 +16,8 @@ export interface MixedLoadOptions {
   /** Client-side limit per request: an answer slower than this counts as lost. */
   timeoutMs: number;
   urgencies?: readonly Urgency[];
+  /** Every judged answer as it comes (timelines: what failed when). */
+  onResult?: (verdict: Verdict, ms: number) => void;
 }
 
 export interface MixedLoadTally {
@@ -58,7 +60,9 @@ export async function runMixedLoad(opts: MixedLoadOptions): Promise<MixedLoadTal
       const urgency = rng.pick(urgencies);
       const { path, body } = requestFor(shape, task, urgency, `${task} question ${w}-${i}`);
       const a = await postJson(`${opts.url}${path}`, body, { timeoutMs: opts.timeoutMs });
-      record(tally, judgeAnswer(shape, a.status, a.text, a.transportError), a.ms);
+      const verdict = judgeAnswer(shape, a.status, a.text, a.transportError);
+      record(tally, verdict, a.ms);
+      opts.onResult?.(verdict, a.ms);
     }
   };
   await Promise.all(Array.from({ length: opts.workers }, (_, w) => worker(w)));

@@ -5,7 +5,7 @@ export type Shape = 'seed' | 'seed_stream' | 'ollama_stream' | 'openai';
 
 export type Verdict =
   | { kind: 'answered'; model: string }
-  | { kind: 'clear_error'; code: string }
+  | { kind: 'clear_error'; code: string; message?: string }
   | { kind: 'lost'; why: string };
 
 const CODES: ReadonlySet<string> = new Set(Object.keys(ERROR_CATALOGUE));
@@ -49,14 +49,15 @@ function judgeError(shape: Shape, status: number, text: string): Verdict {
   if (shape === 'ollama_stream') {
     // Ollama's own shape: {"error":"text"}; the text must say something.
     return typeof e === 'string' && e.length > 0
-      ? { kind: 'clear_error', code: `ollama ${status}` }
+      ? { kind: 'clear_error', code: `ollama ${status}`, message: e }
       : { kind: 'lost', why: `status ${status} without an error text` };
   }
   const code = (e as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !CODES.has(code))
     return { kind: 'lost', why: `status ${status} without a catalogued code` };
   if (code === 'RMM_INTERNAL') return { kind: 'lost', why: 'RMM_INTERNAL (a bug)' };
-  return { kind: 'clear_error', code };
+  const message = (e as { message?: unknown }).message;
+  return { kind: 'clear_error', code, ...(typeof message === 'string' && { message }) };
 }
 
 /** A stream must end with a done record (an answer) or an error record (a clear error after the start). */

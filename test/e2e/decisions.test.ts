@@ -20,6 +20,10 @@ const CATALOG = {
   },
   chains: { general: [{ model: 'warm', quality: 0.5 }] },
   warm_set: ['warm'],
+  // Generous waits at this compression (× 0.005): on a loaded CI machine an eviction, its unload wait and a
+  // load took longer than the 1.5 s a 300 s load timeout scales to, and the request fell back to another model.
+  load: { timeout_s: 6000, keep_alive: '-1' },
+  deadlines: { interactive_s: 5, background_s: 30, batch_s: 12_000 },
   hosts: [
     { name: 'local', url: 'http://127.0.0.1:11434', vram_gb: 22, num_parallel: 2, max_loaded_models: 4 },
   ],
