@@ -13,6 +13,7 @@ import {
   ledgerSynced,
   loadFailed,
   loadSucceeded,
+  peerBusy,
   plannerChanged,
   reconciled,
   restored,
@@ -121,6 +122,9 @@ export const supervisorMachine = setup({
         case 'LEDGER_SYNC':
           ledgerSynced(step, event, facts);
           break;
+        case 'PEER_BUSY':
+          peerBusy(step, event, facts);
+          break;
       }
       enqueue.assign(step.ctx);
       for (const m of discovered) {
@@ -179,6 +183,7 @@ export const supervisorMachine = setup({
         RESTORED: { actions: 'step' },
         PLANNER_CHANGED: { actions: 'step' },
         LEDGER_SYNC: { actions: 'step' },
+        PEER_BUSY: { actions: 'step' },
       },
     },
   },

@@ -20,6 +20,7 @@ export const machine = createMachine({
         LOAD_FAILED: { actions: 'step' },
         LOAD_SUCCEEDED: { actions: 'step' },
         LOAD_WANTED: { actions: 'step' },
+        PEER_BUSY: { actions: 'step' },
         PLANNER_CHANGED: { actions: 'step' },
         RESTORED: { actions: 'step' },
         ROOM_CHANGED: { actions: 'step' },

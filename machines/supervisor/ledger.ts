@@ -48,6 +48,8 @@ export function planningLedger(
   host: HostState,
   pinned: ReadonlySet<string>,
   facts: (model: string) => ModelFacts | undefined,
+  /** The model being planned: a warm-set model's own reservation is its to use. */
+  planned?: string,
 ): HostLedger {
   const entries: Record<string, LedgerEntry> = {};
   for (const [model, slot] of Object.entries(host.ledger)) {
@@ -56,7 +58,7 @@ export function planningLedger(
       sizeGb: slot.sizeGb,
       sizeVramGb: slot.vramGb,
       status: slot.status === 'loaded' ? 'loaded' : 'loading',
-      inFlight: f?.busy ?? 0,
+      inFlight: (f?.busy ?? 0) + busyElsewhere(host, model),
       pinned: pinned.has(`${host.name}/${model}`),
       lastUsed: f?.lastUsed ?? slot.since,
       loadSeconds: (f?.loadTimeMs ?? 10_000) / 1000,
@@ -75,7 +77,28 @@ export function planningLedger(
       lastUsed: 0,
     };
   }
-  return { budgetGb: host.budgetGb, maxLoadedModels: host.maxLoadedModels, entries };
+  // Warm-set models that are away (not loaded nor loading) keep their room, unless they are not installed.
+  const reserved: Record<string, number> = {};
+  for (const id of pinned) {
+    const slash = id.indexOf('/');
+    const model = id.slice(slash + 1);
+    if (id.slice(0, slash) !== host.name || model === planned || host.ledger[model]) continue;
+    const f = facts(model);
+    if (f && f.state !== 'missing' && f.needGb > 0) reserved[model] = round6(f.needGb);
+  }
+  return {
+    budgetGb: host.budgetGb,
+    maxLoadedModels: host.maxLoadedModels,
+    entries,
+    ...(Object.keys(reserved).length > 0 && { reserved }),
+  };
+}
+
+/** Requests other replicas told the planner they have in flight on `model` (0 with one replica). */
+function busyElsewhere(host: HostState, model: string): number {
+  let n = 0;
+  for (const busy of Object.values(host.peerBusy ?? {})) n += busy[model] ?? 0;
+  return n;
 }
 
 /** Journaled inputs must read back identically: no float noise from decay in them. */

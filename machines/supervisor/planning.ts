@@ -116,7 +116,7 @@ export function attemptWant(step: Step, w: WantInput, now: number, facts: FactsO
   }
   const pinned = new Set(step.ctx.pinned);
   const inputs: PlanInputs = {
-    ledger: planningLedger(host, pinned, (m) => facts(`${hostName}/${m}`)),
+    ledger: planningLedger(host, pinned, (m) => facts(`${hostName}/${m}`), model),
     sizeGb: f.needGb,
     displaceWarmSet: mayDisplaceWarmSet(w.mode, w.urgency, w.force === true, w.interactiveBusy === true),
     evictionPolicy: step.ctx.evictionPolicy,

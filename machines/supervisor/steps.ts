@@ -244,3 +244,16 @@ export function ledgerSynced(step: Step, e: Ev<'LEDGER_SYNC'>, facts: FactsOf): 
   }
   replan(step, e.host, e.now, facts);
 }
+
+/**
+ * Another replica's requests in flight on the host (only the planner is told). Its latest word replaces its
+ * earlier one; an empty one forgets it. Wants waiting for room are looked at again: that room may be free now.
+ */
+export function peerBusy(step: Step, e: Ev<'PEER_BUSY'>, facts: FactsOf): void {
+  const host = step.ctx.hosts[e.host];
+  if (!host) return;
+  const { [e.replica]: _old, ...others } = host.peerBusy ?? {};
+  const busy = Object.keys(e.busy).length > 0 ? { ...others, [e.replica]: e.busy } : others;
+  withHost(step, { ...host, peerBusy: busy });
+  replan(step, e.host, e.now, facts);
+}

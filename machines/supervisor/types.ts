@@ -81,6 +81,11 @@ export interface HostState {
    * replica holds the host's planner lease; wants are forwarded to it and its ledger is mirrored here.
    */
   planner: 'local' | 'peer';
+  /**
+   * Requests other replicas have in flight here, by replica then model (told to the host's planner, so it
+   * does not pick a model another replica is using as an eviction victim). Absent with one replica.
+   */
+  peerBusy?: Record<string, Record<string, number>>;
 }
 
 export type { EvictionPolicyName, PlanInputs, WantMode };
@@ -186,7 +191,9 @@ export type SupervisorEvent =
   /** This replica took (local) or lost (peer) the host's planner lease. */
   | ({ type: 'PLANNER_CHANGED'; host: string; planner: 'local' | 'peer' } & At)
   /** The ledger the host's planner (another replica) published: mirrored as is. */
-  | ({ type: 'LEDGER_SYNC'; host: string; ledger: Record<string, LedgerSlot>; foreign: ForeignModel[] } & At);
+  | ({ type: 'LEDGER_SYNC'; host: string; ledger: Record<string, LedgerSlot>; foreign: ForeignModel[] } & At)
+  /** What another replica has in flight on the host, by model (its latest word replaces its earlier one). */
+  | ({ type: 'PEER_BUSY'; host: string; replica: string; busy: Record<string, number> } & At);
 
 /** Commands to the loader actor, which does the I/O and answers with events. */
 export type LoaderCommand =

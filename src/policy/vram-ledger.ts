@@ -43,6 +43,12 @@ export interface HostLedger {
   maxLoadedModels: number;
   /** model name → entry. A record rather than a Map so the ledger survives JSON snapshots. */
   entries: Readonly<Record<string, LedgerEntry>>;
+  /**
+   * Warm-set models not in memory right now (a restart emptied the host, a fault unloaded them), with the GB
+   * they come back with. Their room is kept: a load that could not fit beside them is judged as if they
+   * were loaded, so it cannot take the card while they are briefly away. Absent: none.
+   */
+  reserved?: Readonly<Record<string, number>>;
 }
 
 export type LoadPlan =
@@ -138,6 +144,10 @@ export function planLoad(
       keepAliveS: e.keepAliveS ?? Number.POSITIVE_INFINITY,
     });
   }
+  for (const gb of Object.values(ledger.reserved ?? {})) {
+    pinnedGb += gb;
+    pinnedCount++;
+  }
   const policy = options.policy ?? valuePolicy;
   const needGb = sizeGb - (budgetGb - used);
   const needSlots = count + 1 - maxLoadedModels;
@@ -160,9 +170,12 @@ export function planLoad(
   // back once there is room again), or, when the caller may not displace it, the load is refused.
   // Other clients' models never yield.
   if (options.displaceWarmSet === false && pinnedCount > 0) {
-    const warm = Object.entries(ledger.entries)
-      .filter(([, e]) => e.pinned && !e.foreign)
-      .map(([n]) => n);
+    const warm = [
+      ...Object.entries(ledger.entries)
+        .filter(([, e]) => e.pinned && !e.foreign)
+        .map(([n]) => n),
+      ...Object.keys(ledger.reserved ?? {}).map((n) => `${n}, away now`),
+    ];
     return {
       action: 'refuse',
       reason: `${model} (${gb(sizeGb)}) does not fit beside the warm set (${warm.join(', ')}) on a ${gb(budgetGb)} card, and this load may not displace it`,

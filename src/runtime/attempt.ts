@@ -169,8 +169,17 @@ async function judge(
       info = { ...info, reason: 'host_down', countsAgainstCircuit: false };
     else deps.onHostSuspect?.(attempt.host);
   } else if (info.missing && !(await confirmMissing(deps, attempt))) {
-    // A 404 for a model its host still lists: something is wrong with it, but it is not gone.
-    info = { ...info, reason: 'not_found_but_listed', missing: false, countsAgainstCircuit: true };
+    // A 404 for a model its host still lists: something is wrong with it, but it is not gone. Not fatal
+    // either: one such answer among many good ones (a race with a pull, a flaky host) must not open the
+    // circuit at once; it counts like any transient failure, and a model that keeps answering 404 opens
+    // by the usual thresholds. (In the soak, host-wide 404s on 10% of requests opened every circuit.)
+    info = {
+      ...info,
+      class: 'TRANSIENT',
+      reason: 'not_found_but_listed',
+      missing: false,
+      countsAgainstCircuit: true,
+    };
   }
   ended(
     deps,

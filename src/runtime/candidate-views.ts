@@ -130,13 +130,26 @@ export function refreshFromSupervisor(
       lastUsed: c.lastUsed,
       loadTimeMs: effectiveEstimates(c).loadTimeMs,
       demand: demandAt(c, now),
-      needGb: 0,
+      // Only a warm-set model's size is read (the room kept for it while it is away).
+      needGb: pinned.has(`${view.host}/${model}`) ? warmNeedGb(c, host) : 0,
     };
   };
-  const ledger = planningLedger(host, pinned, facts);
+  const ledger = planningLedger(host, pinned, facts, view.model);
   const inputs = { ledger, sizeGb: view.need.value, evictionPolicy: sup.evictionPolicy };
   const strict = planFor(view.model, { ...inputs, displaceWarmSet: false }).action;
   const loose = planFor(view.model, { ...inputs, displaceWarmSet: true }).action;
   view.fitsNow = strict === 'load' || strict === 'partial_offload' || strict === 'none';
   view.fitsIfWarmYields = loose === 'load' || loose === 'partial_offload' || loose === 'none';
+}
+
+/** What a warm-set model needs when it comes back (the same estimate its own view makes). */
+function warmNeedGb(c: ModelContext, host: HostState): number {
+  const est = effectiveEstimates(c);
+  return sizeEstimate({
+    configGb: c.sizeGb,
+    discovered: host.catalog[c.model],
+    measuredGb: est.sizeGb,
+    samples: est.sizeSamples,
+    numParallel: host.numParallel,
+  }).value;
 }

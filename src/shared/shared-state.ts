@@ -7,6 +7,7 @@ import type { DemandState } from '../policy/demand.ts';
 import type { Fleet, ModelStateChange } from '../runtime/fleet.ts';
 import { Ticker } from '../runtime/ticker.ts';
 import type { Clock } from '../time/clock.ts';
+import { BusySync } from './busy-sync.ts';
 import { CircuitSync } from './circuit-sync.ts';
 import { EstimateSync } from './estimate-sync.ts';
 import { sharedKeys } from './keys.ts';
@@ -28,6 +29,8 @@ export interface SharedStateDeps {
 
 /** How often learned estimates are published when they changed (ms). */
 const ESTIMATES_EVERY_MS = 1000;
+/** How often requests in flight are told to the planner when they changed (ms). */
+const BUSY_EVERY_MS = 250;
 
 /**
  * Several replicas sharing one fleet through Redis (`shared_state.redis_url`): circuits and host health
@@ -42,6 +45,7 @@ export class SharedState {
   private readonly circuits: CircuitSync;
   private readonly estimates: EstimateSync;
   private readonly planner: PlannerSync;
+  private readonly busy: BusySync;
   private readonly tickers: Ticker[] = [];
   private readonly fleet: Fleet;
   private readonly clock: Clock;
@@ -66,6 +70,7 @@ export class SharedState {
     );
     this.circuits = new CircuitSync(this.link, keys, this.replica, d.fleet, d.clock);
     this.estimates = new EstimateSync(this.link, keys, this.replica, d.fleet, d.clock, d.demand);
+    this.busy = new BusySync(this.link, keys, this.replica, d.fleet, d.clock);
     this.planner = new PlannerSync({
       link: this.link,
       keys,
@@ -83,6 +88,7 @@ export class SharedState {
       [keys.channels.wants]: (t) => this.planner.wantReceived(t),
       [keys.channels.estimates]: (t) => this.estimates.received(t),
       [keys.channels.host]: (t) => this.planner.hostReceived(t),
+      [keys.channels.busy]: (t) => this.busy.received(t),
     };
     this.channels = Object.keys(handlers);
     this.onMessage = (channel, text) => handlers[channel]?.(text);
@@ -101,6 +107,7 @@ export class SharedState {
     const leaseMs = this.leases.leaseMs;
     this.tickers.push(new Ticker(this.clock, leaseMs / 3, () => this.planner.round()));
     this.tickers.push(new Ticker(this.clock, ESTIMATES_EVERY_MS, () => this.estimates.round()));
+    this.tickers.push(new Ticker(this.clock, BUSY_EVERY_MS, () => this.busy.round()));
     this.tickers.push(new Ticker(this.clock, Math.max(leaseMs, 5000), () => this.estimates.exchangeDemand()));
   }
 

@@ -156,6 +156,29 @@ describe('supervisor: one planner per host across replicas', () => {
     );
   });
 
+  it('as planner, does not evict what another replica is using; plans the load once that replica is done', () => {
+    const s = start();
+    s.send({ type: 'HOST_RECONCILED', host: 'local', sampledAt: T0, models: [] });
+    s.loaded('local/warm');
+    for (const m of ['a', 'b']) {
+      s.send({ type: 'LOAD_WANTED', id: `local/${m}`, mode: 'request', urgency: 'batch' });
+      s.loaded(`local/${m}`);
+    }
+    // The card is full (2 + 7 + 7 of 16 GB); replica r2 has requests in flight on a and b.
+    s.send({ type: 'PEER_BUSY', host: 'local', replica: 'r2', busy: { a: 1, b: 2 } });
+    s.commands.length = 0;
+    s.send({ type: 'LOAD_WANTED', id: 'local/c', mode: 'request', urgency: 'batch', requestId: 'rc' });
+    expect(s.commands).toEqual([]);
+    expect(s.decisions.at(-1)).toMatchObject({ kind: 'wait', model: 'c' });
+    // r2 finished with b: c is loaded in b's place.
+    s.send({ type: 'PEER_BUSY', host: 'local', replica: 'r2', busy: { a: 1 } });
+    expect(s.commands).toEqual([
+      expect.objectContaining({ type: 'LOAD', id: 'local/c', evict: ['local/b'] }),
+    ]);
+    s.send({ type: 'PEER_BUSY', host: 'local', replica: 'r2', busy: {} });
+    expect(s.actor.getSnapshot().context.hosts['local']!.peerBusy).toEqual({});
+  });
+
   it('adopts a circuit opened by a peer replica, and closes it when the peer does', () => {
     const s = start();
     const a = s.actor.getSnapshot().context.models['local/a']!;

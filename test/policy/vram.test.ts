@@ -180,6 +180,24 @@ describe('planLoad', () => {
     });
   });
 
+  it('a warm-set model that is away keeps its room: a giant may not take the card for an interactive request', () => {
+    // The soak's case: a host restart emptied the card; the warm model (2.5 GB) had not come back yet when an
+    // interactive request wanted the 44 GB model, which then held the card for minutes.
+    const away = { ...ledger({ tiny: entry(0.6), coder: entry(3.8) }), reserved: { 'llama3.2:3b': 2.5 } };
+    const refused = planLoad(away, 'llama3.1:70b', 44, { displaceWarmSet: false });
+    expect(refused).toMatchObject({ action: 'refuse' });
+    expect(refused.reason).toContain('llama3.2:3b, away now');
+    // Without the reservation the same ledger lets it in.
+    expect(
+      planLoad(ledger({ tiny: entry(0.6), coder: entry(3.8) }), 'llama3.1:70b', 44, {
+        displaceWarmSet: false,
+      }).action,
+    ).toBe('partial_offload');
+    // A model that fits beside the room kept loads; one that may displace the warm set may take it.
+    expect(planLoad(away, 'mid', 9, { displaceWarmSet: false }).action).toBe('load');
+    expect(planLoad(away, 'llama3.1:70b', 44, { displaceWarmSet: true }).action).toBe('partial_offload');
+  });
+
   it("the seed's card: qwen2.5-coder:32b with llama3.2:3b warm and deepseek-coder busy must wait", () => {
     const l = ledger({
       'llama3.2:3b': entry(2.5, { pinned: true }),
