@@ -4,6 +4,7 @@ import type { ProfileSummary } from './lib/cpu-profile.ts';
 import type { MachineFacts } from './lib/machine.ts';
 import { ok, pct, table, us } from './lib/markdown.ts';
 import type { OverheadResult } from './overhead.ts';
+import { type ReplicasBenchResult, replicasSection, replicasTargets } from './replicas.ts';
 import type { SchedulerResult } from './scheduler/index.ts';
 import type { SimulationBenchResult } from './simulation.ts';
 import type { SoakResult } from './soak.ts';
@@ -23,6 +24,7 @@ export interface BenchResults {
   simulation?: SimulationBenchResult;
   chaos?: ChaosBenchResult;
   soak?: SoakResult;
+  replicas?: ReplicasBenchResult;
   close_problems: string[];
   errors: Record<string, string>;
   /** Benches not run this time, carried over from the previous results file: bench → that run's commit. */
@@ -101,6 +103,7 @@ export function targetRows(
       }`,
     ]);
   }
+  if (r.replicas) rows.push(...replicasTargets(r.replicas));
   return rows;
 }
 
@@ -154,6 +157,7 @@ export function renderResults(r: BenchResults): string {
   if (r.simulation) out.push('', simulationSection(r.simulation));
   if (r.chaos) out.push('', chaosSection(r.chaos));
   if (r.soak) out.push('', soakSection(r.soak));
+  if (r.replicas) out.push('', replicasSection(r.replicas));
   if (r.close_problems.length) {
     const counts = new Map<string, number>();
     for (const p of r.close_problems) counts.set(p, (counts.get(p) ?? 0) + 1);

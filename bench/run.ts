@@ -9,6 +9,7 @@ import { machineFacts } from './lib/machine.ts';
 import { replaceBetweenMarkers } from './lib/markdown.ts';
 import { closeProblems } from './lib/world.ts';
 import { profileService, runOverhead } from './overhead.ts';
+import { runReplicasBench } from './replicas.ts';
 import { type BenchResults, renderResults, targetRows } from './report.ts';
 import { runScheduler } from './scheduler/index.ts';
 import { runSimulationBench } from './simulation.ts';
@@ -79,6 +80,7 @@ for (const name of args.only) {
   if (name === 'simulation') await step('simulation', 'simulation', () => runSimulationBench({ quick, log }));
   if (name === 'chaos') await step('chaos', 'chaos', () => runChaosBench({ quick, log }));
   if (name === 'soak') await step('soak', 'soak', () => runSoak({ minutes: args.soakMinutes, log }));
+  if (name === 'replicas') await step('replicas', 'replicas', () => runReplicasBench({ quick, log }));
 }
 results.finished_at = new Date().toISOString();
 await closeHttp();
@@ -122,6 +124,7 @@ function carryOver(r: BenchResults): void {
     'simulation',
     'chaos',
     'soak',
+    'replicas',
   ] as const) {
     if (r[key] !== undefined || prev[key] === undefined) continue;
     (r as unknown as Record<string, unknown>)[key] = prev[key];

@@ -1,5 +1,13 @@
 /** The benches `npm run bench` knows, in the order they run. */
-export const BENCH_NAMES = ['overhead', 'failover', 'scheduler', 'simulation', 'chaos', 'soak'] as const;
+export const BENCH_NAMES = [
+  'overhead',
+  'failover',
+  'scheduler',
+  'simulation',
+  'chaos',
+  'soak',
+  'replicas',
+] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchArgs {

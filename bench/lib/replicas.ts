@@ -1,4 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import pino from 'pino';
 import type { Backend } from '../../src/backend/backend.ts';
 import { OllamaBackend } from '../../src/backend/ollama-backend.ts';
@@ -6,7 +10,6 @@ import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { createManager, type RunningManager } from '../../src/runtime/manager.ts';
-import { SMALL_CATALOG } from '../e2e/harness.ts';
 
 type Patch = Parameters<typeof scaledConfig>[1];
 
@@ -29,7 +32,7 @@ export interface Replica {
 let namespaces = 0;
 
 /**
- * `n` replicas in this process sharing one simulated host through one Redis (each its own manager, actors,
+ * `n` replicas in this process (the catalog and the rest of the config from `patch`, timings × 0.05) sharing one simulated host through one Redis (each its own manager, actors,
  * loader and Redis connections, as separate processes would have; a fresh namespace per call).
  */
 export async function startReplicas(
@@ -40,7 +43,7 @@ export async function startReplicas(
   /** Give each replica a state folder (journal and snapshots) under this one. */
   stateRoot?: string,
 ): Promise<Replica[]> {
-  const base = scaledConfig(0.05, { ...SMALL_CATALOG, ...patch });
+  const base = scaledConfig(0.05, patch);
   const namespace = `rmm-test-${process.pid}-${++namespaces}`;
   const replicas: Replica[] = [];
   for (let i = 0; i < n; i++) {
@@ -66,4 +69,37 @@ export async function startReplicas(
 export async function closeReplicas(replicas: Replica[]): Promise<void> {
   await Promise.all(replicas.map((r) => r.manager.close()));
   await Promise.all(replicas.map((r) => r.backend.close()));
+}
+
+const ROOT = join(import.meta.dirname, '../..');
+
+export interface ReplicaProcess {
+  id: string;
+  child: ChildProcess;
+  url: string;
+}
+
+/** `rmm serve` as its own process (a replica, as a user runs it), ready once it logs that it listens. */
+export function serveReplica(id: string, configFile: string, redisUrl: string): Promise<ReplicaProcess> {
+  const child = spawn(
+    process.execPath,
+    ['bin/rmm.js', 'serve', '--config', configFile, '--state-dir', mkdtempSync(join(tmpdir(), `rmm-${id}-`))],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RMM_LOG_LEVEL: 'info', RMM_REDIS_URL: redisUrl, RMM_REPLICA_ID: id },
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${id} did not start`)), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const rec = JSON.parse(line) as { msg?: string; url?: string };
+      if (rec.msg === 'resilient model manager listening') {
+        clearTimeout(timer);
+        resolve({ id, child, url: rec.url! });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${id} exited with ${code}`)));
+  });
 }
