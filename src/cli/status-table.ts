@@ -48,6 +48,11 @@ export function renderStatusTable(status: StatusDocument, opts: TableOptions): s
   const sections = [title];
   if (status.backend === 'simulated')
     sections.push('(answers come from the built-in simulator, not from real models)');
+  const shared = sharedLine(status.shared_state);
+  if (shared)
+    sections.push(
+      paint(shared, status.shared_state?.mode === 'redis' && status.shared_state.fallback ? 'down' : ''),
+    );
   sections.push('', modelsTable(status, opts, paint), '', hostsTable(status, paint), '');
   sections.push(...decisionsSection(status, opts));
   return `${sections.join('\n')}\n`;
@@ -182,4 +187,16 @@ export function age(ms: number): string {
   const h = Math.floor(m / 60);
   if (h < 48) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
   return `${Math.floor(h / 24)}d`;
+}
+
+/** Replicas sharing the fleet: this one's id, Redis, and who plans each host (nothing when alone). */
+function sharedLine(shared: StatusDocument['shared_state'] | undefined): string | null {
+  if (shared?.mode !== 'redis') return null;
+  const planners = Object.entries(shared.planners)
+    .map(([host, p]) => `${host} planned by ${p.this_replica ? 'this replica' : (p.replica ?? '?')}`)
+    .join(', ');
+  const redis = shared.redis.connected
+    ? 'Redis connected'
+    : `Redis unreachable since ${shared.redis.since}: planning alone`;
+  return `replica ${shared.replica}   ${redis}   ${planners}`;
 }

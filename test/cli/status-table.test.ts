@@ -200,6 +200,25 @@ describe('rmm status table', () => {
     expect(busy.indexOf('2.5 GB')).toBe(header.indexOf('VRAM'));
   });
 
+  it('says which replica this is, whether Redis answers, and who plans each host; nothing when alone', () => {
+    expect(render(status())).not.toContain('replica');
+    const shared = (connected: boolean) =>
+      render(
+        status({
+          shared_state: {
+            mode: 'redis',
+            replica: 'a',
+            redis: { url: 'redis://127.0.0.1:6379', connected, since: at(60), last_error: null },
+            fallback: !connected,
+            lease_s: 3,
+            planners: { gpu: { replica: 'b', token: 4, this_replica: false } },
+          },
+        }),
+      );
+    expect(shared(true)).toContain('replica a   Redis connected   gpu planned by b');
+    expect(shared(false)).toContain(`Redis unreachable since ${at(60)}: planning alone`);
+  });
+
   it('prints ages the way kubectl does', () => {
     expect([age(0), age(59_400), age(60_000), age(75_000), age(7_500_000), age(3 * 86_400_000)]).toEqual([
       '0s',

@@ -1,21 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../bench/lib/redis-server.ts';
+import { type ReplicaProcess, serveReplica } from '../../bench/lib/replicas.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { eventually, SMALL_CATALOG } from '../e2e/harness.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
-
-const ROOT = join(import.meta.dirname, '../..');
-
-interface Process {
-  id: string;
-  child: ChildProcess;
-  url: string;
-}
 
 interface SharedStatus {
   shared_state: {
@@ -25,37 +16,13 @@ interface SharedStatus {
   hosts: Array<{ loading: string[]; loaded: string[] }>;
 }
 
-/** `rmm serve` as its own process (a replica), ready once it logs that it listens. */
-function serve(id: string, configFile: string, redisUrl: string): Promise<Process> {
-  const child = spawn(
-    process.execPath,
-    ['bin/rmm.js', 'serve', '--config', configFile, '--state-dir', mkdtempSync(join(tmpdir(), `rmm-${id}-`))],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, RMM_LOG_LEVEL: 'info', RMM_REDIS_URL: redisUrl, RMM_REPLICA_ID: id },
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${id} did not start`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const rec = JSON.parse(line) as { msg?: string; url?: string };
-      if (rec.msg === 'resilient model manager listening') {
-        clearTimeout(timer);
-        resolve({ id, child, url: rec.url! });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${id} exited with ${code}`)));
-  });
-}
-
-async function statusOf(p: Process): Promise<SharedStatus> {
+async function statusOf(p: ReplicaProcess): Promise<SharedStatus> {
   return (await (await fetch(`${p.url}/api/echo/resilient/status`)).json()) as SharedStatus;
 }
 
 let redis: RedisServer;
 let sim: SimulatorHandle;
-const running: Process[] = [];
+const running: ReplicaProcess[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -82,7 +49,7 @@ describe('planner lease failover', () => {
     });
     writeFileSync(configFile, JSON.stringify(config));
     for (const id of ['replica-a', 'replica-b', 'replica-c'])
-      running.push(await serve(id, configFile, redis.url));
+      running.push(await serveReplica(id, configFile, redis.url));
 
     const statuses = await Promise.all(running.map(statusOf));
     const holderIndex = statuses.findIndex((s) => s.shared_state.planners['local']!.this_replica);

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../bench/lib/redis-server.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { eventually } from '../e2e/harness.ts';
 import { readmeBlocks } from '../readme/readme-blocks.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 

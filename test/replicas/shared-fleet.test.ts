@@ -2,12 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../bench/lib/redis-server.ts';
+import { closeReplicas, type Replica, startReplicas } from '../../bench/lib/replicas.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { mergedDecisions, replayReplicas, replicaOf } from '../../src/replay/merge.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { eventually, SMALL_CATALOG } from '../e2e/harness.ts';
-import { type RedisServer, startRedis } from '../support/redis.ts';
-import { closeReplicas, type Replica, startReplicas } from './replica-harness.ts';
 
 let redis: RedisServer;
 let sim: SimulatorHandle;
@@ -32,7 +32,7 @@ describe('replicas sharing one fleet through Redis', () => {
   it('300 concurrent requests over 3 replicas: one planner, each model loaded once, VRAM within budget, 0 evictions by Ollama', async () => {
     const patch = { warm_set: ['gamma'] };
     await withSim(patch, async () => {
-      const replicas = await startReplicas(3, redis.url, sim.url, patch);
+      const replicas = await startReplicas(3, redis.url, sim.url, { ...SMALL_CATALOG, ...patch });
       try {
         const planners = replicas.filter(
           (r) =>
@@ -80,7 +80,7 @@ describe('replicas sharing one fleet through Redis', () => {
 
   it('a circuit opened through replica A: B and C skip that model with zero attempts', async () => {
     await withSim({}, async () => {
-      const replicas = await startReplicas(3, redis.url, sim.url);
+      const replicas = await startReplicas(3, redis.url, sim.url, SMALL_CATALOG);
       const [a, b, c] = replicas as [Replica, Replica, Replica];
       try {
         const fault = sim.faults.add({ kind: 'http_500', model: 'alpha', rate: 1 });
@@ -109,7 +109,7 @@ describe('replicas sharing one fleet through Redis', () => {
 
   it('Redis stopped for 20 s under traffic: no request fails, each replica plans alone, they converge after it returns', async () => {
     await withSim({}, async () => {
-      const replicas = await startReplicas(3, redis.url, sim.url);
+      const replicas = await startReplicas(3, redis.url, sim.url, SMALL_CATALOG);
       let stop = false;
       const outcomes: Array<{ ok: boolean; error?: string }> = [];
       const traffic = (async () => {
@@ -157,7 +157,13 @@ describe('replicas sharing one fleet through Redis', () => {
   it('each replica journals with its id; replay --merge interleaves them by time and verifies each', async () => {
     await withSim({ warm_set: ['gamma'] }, async () => {
       const root = mkdtempSync(join(tmpdir(), 'rmm-merge-'));
-      const replicas = await startReplicas(2, redis.url, sim.url, { warm_set: ['gamma'] }, root);
+      const replicas = await startReplicas(
+        2,
+        redis.url,
+        sim.url,
+        { ...SMALL_CATALOG, warm_set: ['gamma'] },
+        root,
+      );
       try {
         for (const [i, model] of ['alpha', 'beta', 'delta', 'alpha'].entries())
           await replicas[i % 2]!.manager.complete({ kind: 'generate', prompt: 'q', model, urgency: 'batch' });
