@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runChaosBench } from './chaos.ts';
 import { runFailover } from './failover.ts';
-import { parseBenchArgs } from './lib/args.ts';
+import { BENCH_NAMES, parseBenchArgs } from './lib/args.ts';
 import { closeHttp } from './lib/http.ts';
 import { machineFacts } from './lib/machine.ts';
 import { replaceBetweenMarkers } from './lib/markdown.ts';
@@ -115,17 +115,8 @@ function carryOver(r: BenchResults): void {
     targets: Object.fromEntries(targetRows(prev).map(([b, n, , v]) => [`${b}: ${n}`, v])),
   };
   const carried: Record<string, string> = {};
-  for (const key of [
-    'overhead',
-    'profile',
-    'profile_streaming',
-    'failover',
-    'scheduler',
-    'simulation',
-    'chaos',
-    'soak',
-    'replicas',
-  ] as const) {
+  // Every bench's results, and the overhead bench's two profiles.
+  for (const key of [...BENCH_NAMES, 'profile', 'profile_streaming'] as const) {
     if (r[key] !== undefined || prev[key] === undefined) continue;
     (r as unknown as Record<string, unknown>)[key] = prev[key];
     const bench = key.startsWith('profile') ? 'overhead' : key;

@@ -13,18 +13,20 @@ export interface EffectiveEstimates {
   tokenSamples: number;
 }
 
+/** This replica's own measurements of the model (what it tells other replicas; never the merged figures). */
+export function ownEstimates(c: ModelContext): PeerEstimates {
+  return {
+    measuredSizeGb: c.measuredSizeGb,
+    sizeSamples: c.sizeSamples,
+    measuredLoadMs: c.measuredLoadMs === null ? null : c.loadTimeMs,
+    loadSamples: c.loadSamples,
+    tokensPerS: c.tokensPerS,
+    tokenSamples: c.tokenSamples,
+  };
+}
+
 export function effectiveEstimates(c: ModelContext): EffectiveEstimates {
-  const all: PeerEstimates[] = [
-    {
-      measuredSizeGb: c.measuredSizeGb,
-      sizeSamples: c.sizeSamples,
-      measuredLoadMs: c.measuredLoadMs === null ? null : c.loadTimeMs,
-      loadSamples: c.loadSamples,
-      tokensPerS: c.tokensPerS,
-      tokenSamples: c.tokenSamples,
-    },
-    ...Object.values(c.peers ?? {}),
-  ];
+  const all: PeerEstimates[] = [ownEstimates(c), ...Object.values(c.peers ?? {})];
   const size = weighted(all.map((e) => [e.measuredSizeGb, e.sizeSamples]));
   const load = weighted(all.map((e) => [e.measuredLoadMs, e.loadSamples]));
   const rate = weighted(all.map((e) => [e.tokensPerS, e.tokenSamples]));

@@ -32,16 +32,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }),
   };
   if (flags['merge'] !== undefined) return mergeCommand(String(flags['merge']), options, flags);
-  let result: ReturnType<typeof replay>;
-  try {
-    result = replay(stateDir, options);
-  } catch (err) {
-    if (err instanceof ReplayError) {
-      console.error(`rmm replay: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
+  const result = replayed('replay', () => replay(stateDir, options));
+  if (!result) return 1;
   if (flags['decisions']) {
     const rows = decisionRows(result, options.model);
     if (flags['json'])
@@ -81,16 +73,8 @@ function mergeCommand(list: string, options: ReplayOptions, flags: Record<string
   const dirs = list.split(',').filter((d) => d !== '');
   if (dirs.length === 0)
     throw new UsageError('--merge takes state folders separated by commas: --merge ./a,./b');
-  let replays: ReturnType<typeof replayReplicas>;
-  try {
-    replays = replayReplicas(dirs, options);
-  } catch (err) {
-    if (err instanceof ReplayError) {
-      console.error(`rmm replay: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
+  const replays = replayed('replay', () => replayReplicas(dirs, options));
+  if (!replays) return 1;
   const rows = flags['decisions'] ? mergedDecisions(replays, options.model) : mergedTimeline(replays);
   if (flags['json']) console.log(JSON.stringify({ replicas: replays.map((r) => r.replica), rows }, null, 2));
   else {
@@ -116,16 +100,24 @@ export async function whyCommand(argv: string[]): Promise<number> {
   if (what !== 'evict' || !model)
     throw new UsageError('usage: rmm why evict MODEL [--at TIME] [--state-dir DIR]');
   const at = flags['at'] !== undefined ? parseTime(flags['at'] as string, '--at') : undefined;
+  // whyEvicted says so with a ReplayError too when the journal holds no such eviction.
+  const answer = replayed('why', () => whyEvicted(replay(stateDirOf(flags), {}).journaled, model, at));
+  if (answer === undefined) return 1;
+  console.log(answer);
+  return 0;
+}
+
+/**
+ * Runs a replay; one that cannot be done (no state folder, a checkpoint missing from the journal) is said in
+ * one line as `rmm COMMAND: …` and gives undefined (the command exits 1), never a stack trace.
+ */
+function replayed<T>(command: string, fn: () => T): T | undefined {
   try {
-    const result = replay(stateDirOf(flags), {});
-    console.log(whyEvicted(result.journaled, model, at));
-    return 0;
+    return fn();
   } catch (err) {
-    if (err instanceof ReplayError) {
-      console.error(`rmm why: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    if (!(err instanceof ReplayError)) throw err;
+    console.error(`rmm ${command}: ${err.message}`);
+    return undefined;
   }
 }
 

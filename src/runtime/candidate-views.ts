@@ -103,13 +103,7 @@ export function refreshFromSupervisor(
   if (found?.capabilities) view.capabilities = found.capabilities;
   if (found?.contextLength !== undefined) view.contextLength = found.contextLength;
   const est = effectiveEstimates(ctx);
-  view.need = sizeEstimate({
-    configGb: ctx.sizeGb,
-    discovered: host.catalog[view.model],
-    measuredGb: est.sizeGb,
-    samples: est.sizeSamples,
-    numParallel: host.numParallel,
-  });
+  view.need = needOf(ctx, host, est);
   view.sizeGb = view.need.value;
   view.offloaded = slot ? slot.vramGb + 1e-9 < slot.sizeGb : view.need.value > host.budgetGb;
   // Ollama loads one model at a time per host: a new load waits behind the loads under way.
@@ -131,7 +125,7 @@ export function refreshFromSupervisor(
       loadTimeMs: effectiveEstimates(c).loadTimeMs,
       demand: demandAt(c, now),
       // Only a warm-set model's size is read (the room kept for it while it is away).
-      needGb: pinned.has(`${view.host}/${model}`) ? warmNeedGb(c, host) : 0,
+      needGb: pinned.has(`${view.host}/${model}`) ? needOf(c, host).value : 0,
     };
   };
   const ledger = planningLedger(host, pinned, facts, view.model);
@@ -142,14 +136,13 @@ export function refreshFromSupervisor(
   view.fitsIfWarmYields = loose === 'load' || loose === 'partial_offload' || loose === 'none';
 }
 
-/** What a warm-set model needs when it comes back (the same estimate its own view makes). */
-function warmNeedGb(c: ModelContext, host: HostState): number {
-  const est = effectiveEstimates(c);
+/** The best estimate of what a model needs on its host (measured, else discovered, else configured). */
+function needOf(c: ModelContext, host: HostState, est = effectiveEstimates(c)): Estimate {
   return sizeEstimate({
     configGb: c.sizeGb,
     discovered: host.catalog[c.model],
     measuredGb: est.sizeGb,
     samples: est.sizeSamples,
     numParallel: host.numParallel,
-  }).value;
+  });
 }

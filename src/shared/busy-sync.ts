@@ -1,8 +1,5 @@
-import type { Fleet } from '../runtime/fleet.ts';
-import type { Clock } from '../time/clock.ts';
-import type { SharedKeys } from './keys.ts';
 import { type BusyMessage, parseMessage } from './messages.ts';
-import type { RedisLink } from './redis-link.ts';
+import type { SyncContext } from './sync-context.ts';
 
 /** A replica with requests in flight repeats itself this often, so the planner can tell it is alive (ms). */
 const REPEAT_MS = 1000;
@@ -19,18 +16,12 @@ export class BusySync {
   private readonly sent = new Map<string, { text: string; at: number }>();
   private readonly heard = new Map<string, number>();
 
-  constructor(
-    private readonly link: RedisLink,
-    private readonly keys: SharedKeys,
-    private readonly replica: string,
-    private readonly fleet: Fleet,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly s: SyncContext) {}
 
   /** Called often (every 250 ms): publish ours where another replica plans; forget the silent. */
   round(): void {
-    const now = this.clock.now();
-    for (const host of Object.values(this.fleet.hosts())) {
+    const now = this.s.clock.now();
+    for (const host of Object.values(this.s.fleet.hosts())) {
       if (host.planner === 'peer') this.publish(host.name, now);
       else this.forgetSilent(host.name, now);
     }
@@ -38,33 +29,33 @@ export class BusySync {
 
   private publish(host: string, now: number): void {
     const busy: Record<string, number> = {};
-    for (const v of this.fleet.candidates())
+    for (const v of this.s.fleet.candidates())
       if (v.host === host && v.inFlight > 0) busy[v.model] = v.inFlight;
     const text = JSON.stringify(busy);
     const last = this.sent.get(host);
     const changed = last?.text !== text;
     if (!changed && (text === '{}' || now - last!.at < REPEAT_MS)) return;
-    if (!this.link.up) return;
+    if (!this.s.link.up) return;
     this.sent.set(host, { text, at: now });
-    const message: BusyMessage = { replica: this.replica, at: now, host, busy };
-    this.link.publish(this.keys.channels.busy, message);
+    const message: BusyMessage = { replica: this.s.replica, at: now, host, busy };
+    this.s.link.publish(this.s.keys.channels.busy, message);
   }
 
   private forgetSilent(host: string, now: number): void {
-    for (const replica of Object.keys(this.fleet.host(host)?.peerBusy ?? {})) {
+    for (const replica of Object.keys(this.s.fleet.host(host)?.peerBusy ?? {})) {
       const at = this.heard.get(`${host} ${replica}`) ?? 0;
-      if (now - at > FORGET_MS) this.fleet.sendSupervisor({ type: 'PEER_BUSY', host, replica, busy: {} });
+      if (now - at > FORGET_MS) this.s.fleet.sendSupervisor({ type: 'PEER_BUSY', host, replica, busy: {} });
     }
   }
 
   received(text: string): void {
     const m = parseMessage<BusyMessage>(text, ['host', 'busy']);
-    if (!m || m.replica === this.replica) return;
-    const host = this.fleet.host(m.host);
+    if (!m || m.replica === this.s.replica) return;
+    const host = this.s.fleet.host(m.host);
     if (host?.planner !== 'local') return;
-    this.heard.set(`${m.host} ${m.replica}`, this.clock.now());
+    this.heard.set(`${m.host} ${m.replica}`, this.s.clock.now());
     const known = host.peerBusy?.[m.replica] ?? {};
     if (JSON.stringify(known) === JSON.stringify(m.busy)) return;
-    this.fleet.sendSupervisor({ type: 'PEER_BUSY', host: m.host, replica: m.replica, busy: m.busy });
+    this.s.fleet.sendSupervisor({ type: 'PEER_BUSY', host: m.host, replica: m.replica, busy: m.busy });
   }
 }

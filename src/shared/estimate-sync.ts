@@ -1,11 +1,10 @@
+import { ownEstimates } from '../../machines/model/estimates.ts';
 import type { PeerEstimates } from '../../machines/model/types.ts';
 import type { DemandState } from '../policy/demand.ts';
 import { mergeDemand } from '../policy/demand-merge.ts';
 import type { Fleet } from '../runtime/fleet.ts';
-import type { Clock } from '../time/clock.ts';
-import type { SharedKeys } from './keys.ts';
 import { type EstimateMessage, parseMessage } from './messages.ts';
-import type { RedisLink } from './redis-link.ts';
+import type { SyncContext } from './sync-context.ts';
 
 /**
  * Learned estimates and demand, shared. Each replica publishes only its own measurements (sizes, load
@@ -17,38 +16,34 @@ export class EstimateSync {
   private peerDemand: DemandState[] = [];
 
   constructor(
-    private readonly link: RedisLink,
-    private readonly keys: SharedKeys,
-    private readonly replica: string,
-    private readonly fleet: Fleet,
-    private readonly clock: Clock,
+    private readonly s: SyncContext,
     private readonly demand: () => DemandState,
   ) {}
 
   /** Publishes what changed since the last round (called every second). */
   async round(): Promise<void> {
-    if (!this.link.up) return;
-    const now = this.clock.now();
-    for (const id of this.fleet.ids()) {
-      const own = ownEstimates(this.fleet, id);
+    if (!this.s.link.up) return;
+    const now = this.s.clock.now();
+    for (const id of this.s.fleet.ids()) {
+      const own = measuredHere(this.s.fleet, id);
       if (!own) continue;
       const text = JSON.stringify(own);
       if (this.published.get(id) === text) continue;
       this.published.set(id, text);
-      const message: EstimateMessage = { replica: this.replica, at: now, id, estimates: own };
-      this.link.publish(this.keys.channels.estimates, message);
-      this.link.cmd.hset(this.keys.estimates(id), this.replica, text).catch(() => {});
+      const message: EstimateMessage = { replica: this.s.replica, at: now, id, estimates: own };
+      this.s.link.publish(this.s.keys.channels.estimates, message);
+      this.s.link.cmd.hset(this.s.keys.estimates(id), this.s.replica, text).catch(() => {});
     }
   }
 
   /** Publishes our demand and reads the others' (called every preload interval, and on joining). */
   async exchangeDemand(): Promise<void> {
-    if (!this.link.up) return;
+    if (!this.s.link.up) return;
     try {
-      await this.link.cmd.hset(this.keys.demand, this.replica, JSON.stringify(this.demand()));
-      const all = await this.link.cmd.hgetall(this.keys.demand);
+      await this.s.link.cmd.hset(this.s.keys.demand, this.s.replica, JSON.stringify(this.demand()));
+      const all = await this.s.link.cmd.hgetall(this.s.keys.demand);
       this.peerDemand = Object.entries(all)
-        .filter(([replica]) => replica !== this.replica)
+        .filter(([replica]) => replica !== this.s.replica)
         .flatMap(([, text]) => {
           try {
             const d = JSON.parse(text) as DemandState;
@@ -66,26 +61,26 @@ export class EstimateSync {
   mergedDemand(): DemandState {
     return this.peerDemand.length === 0
       ? this.demand()
-      : mergeDemand(this.demand(), this.peerDemand, this.clock.now());
+      : mergeDemand(this.demand(), this.peerDemand, this.s.clock.now());
   }
 
   received(text: string): void {
     const m = parseMessage<EstimateMessage>(text, ['id', 'estimates']);
-    if (m && m.replica !== this.replica) this.apply(m.id, m.replica, m.estimates);
+    if (m && m.replica !== this.s.replica) this.apply(m.id, m.replica, m.estimates);
   }
 
   /** Joining: every other replica's latest measurements, then ours published afresh. */
   async join(): Promise<void> {
     this.published.clear();
-    for (const id of this.fleet.ids()) {
+    for (const id of this.s.fleet.ids()) {
       let all: Record<string, string>;
       try {
-        all = await this.link.cmd.hgetall(this.keys.estimates(id));
+        all = await this.s.link.cmd.hgetall(this.s.keys.estimates(id));
       } catch {
         return;
       }
       for (const [replica, text] of Object.entries(all)) {
-        if (replica === this.replica) continue;
+        if (replica === this.s.replica) continue;
         try {
           this.apply(id, replica, JSON.parse(text) as PeerEstimates);
         } catch {
@@ -97,11 +92,11 @@ export class EstimateSync {
   }
 
   private apply(id: string, replica: string, e: PeerEstimates): void {
-    const ctx = this.fleet.context(id);
+    const ctx = this.s.fleet.context(id);
     if (!ctx) return;
     const known = ctx.peers?.[replica];
     if (known && JSON.stringify(known) === JSON.stringify(e)) return;
-    this.fleet.send(id, {
+    this.s.fleet.send(id, {
       type: 'PEER_ESTIMATES',
       replica,
       measuredSizeGb: e.measuredSizeGb ?? null,
@@ -114,17 +109,9 @@ export class EstimateSync {
   }
 }
 
-/** This replica's own measurements of a model (never the merged figures: those would count peers twice). */
-function ownEstimates(fleet: Fleet, id: string): PeerEstimates | null {
+/** This replica's own measurements of a model, once it has any (merged figures would count peers twice). */
+function measuredHere(fleet: Fleet, id: string): PeerEstimates | null {
   const c = fleet.context(id);
-  if (!c) return null;
-  if (c.sizeSamples === 0 && c.loadSamples === 0 && c.tokenSamples === 0) return null;
-  return {
-    measuredSizeGb: c.measuredSizeGb,
-    sizeSamples: c.sizeSamples,
-    measuredLoadMs: c.measuredLoadMs === null ? null : c.loadTimeMs,
-    loadSamples: c.loadSamples,
-    tokensPerS: c.tokensPerS,
-    tokenSamples: c.tokenSamples,
-  };
+  if (!c || (c.sizeSamples === 0 && c.loadSamples === 0 && c.tokenSamples === 0)) return null;
+  return ownEstimates(c);
 }

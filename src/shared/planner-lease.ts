@@ -1,6 +1,4 @@
-import type { Clock } from '../time/clock.ts';
-import type { SharedKeys } from './keys.ts';
-import type { RedisLink } from './redis-link.ts';
+import type { SyncContext } from './sync-context.ts';
 
 /**
  * Takes or renews a host's planner lease in one step. The value is `replica|token`; a new lease gets the
@@ -46,11 +44,8 @@ export class PlannerLeases {
   private readonly states = new Map<string, LeaseState>();
 
   constructor(
-    private readonly link: RedisLink,
-    private readonly keys: SharedKeys,
-    private readonly replica: string,
+    private readonly s: SyncContext,
     readonly leaseMs: number,
-    private readonly clock: Clock,
     hosts: readonly string[],
   ) {
     for (const h of hosts) this.states.set(h, { holder: null, token: 0, validUntil: 0 });
@@ -61,15 +56,15 @@ export class PlannerLeases {
     const changed: string[] = [];
     await Promise.all(
       [...this.states.keys()].map(async (host) => {
-        const askedAt = this.clock.now();
+        const askedAt = this.s.clock.now();
         let answer: unknown;
         try {
-          answer = await this.link.cmd.eval(
+          answer = await this.s.link.cmd.eval(
             ACQUIRE,
             2,
-            this.keys.lease(host),
-            this.keys.fence(host),
-            this.replica,
+            this.s.keys.lease(host),
+            this.s.keys.fence(host),
+            this.s.replica,
             String(Math.max(1, Math.round(this.leaseMs))),
           );
         } catch {
@@ -81,7 +76,7 @@ export class PlannerLeases {
         this.states.set(host, {
           holder,
           token: Number(token),
-          validUntil: holder === this.replica ? askedAt + this.leaseMs : 0,
+          validUntil: holder === this.s.replica ? askedAt + this.leaseMs : 0,
         });
         if (before.holder !== holder) changed.push(host);
       }),
@@ -96,7 +91,7 @@ export class PlannerLeases {
   /** This replica plans `host` right now (its lease is still running). */
   holds(host: string): boolean {
     const s = this.states.get(host);
-    return s !== undefined && s.holder === this.replica && s.validUntil > this.clock.now();
+    return s !== undefined && s.holder === this.s.replica && s.validUntil > this.s.clock.now();
   }
 
   /** Redis is away: nobody's lease can be known; every host is planned locally meanwhile. */
@@ -107,8 +102,8 @@ export class PlannerLeases {
   async release(): Promise<void> {
     await Promise.all(
       [...this.states.keys()]
-        .filter((h) => this.states.get(h)!.holder === this.replica)
-        .map((h) => this.link.cmd.eval(RELEASE, 1, this.keys.lease(h), this.replica).catch(() => 0)),
+        .filter((h) => this.states.get(h)!.holder === this.s.replica)
+        .map((h) => this.s.link.cmd.eval(RELEASE, 1, this.s.keys.lease(h), this.s.replica).catch(() => 0)),
     );
   }
 }

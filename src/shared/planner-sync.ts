@@ -1,19 +1,11 @@
 import type { Logger } from 'pino';
 import type { HostState, PlanDecision } from '../../machines/supervisor/types.ts';
-import type { Fleet } from '../runtime/fleet.ts';
-import type { Clock } from '../time/clock.ts';
-import type { SharedKeys } from './keys.ts';
 import { type HostMessage, type LedgerMessage, parseMessage, type WantMessage } from './messages.ts';
 import type { PlannerLeases } from './planner-lease.ts';
-import type { RedisLink } from './redis-link.ts';
+import type { SyncContext } from './sync-context.ts';
 
-export interface PlannerSyncDeps {
-  link: RedisLink;
-  keys: SharedKeys;
-  replica: string;
-  fleet: Fleet;
+export interface PlannerSyncDeps extends SyncContext {
   leases: PlannerLeases;
-  clock: Clock;
   logger: Logger;
   /** Reads the host's /api/ps now (a new planner learns what the old one left loaded). */
   reconcile(host: string): void;

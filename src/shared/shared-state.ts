@@ -14,6 +14,7 @@ import { sharedKeys } from './keys.ts';
 import { PlannerLeases } from './planner-lease.ts';
 import { PlannerSync } from './planner-sync.ts';
 import { RedisLink } from './redis-link.ts';
+import type { SyncContext } from './sync-context.ts';
 
 export interface SharedStateDeps {
   config: Readonly<Config>;
@@ -59,25 +60,14 @@ export class SharedState {
     this.clock = d.clock;
     const keys = sharedKeys(shared.namespace);
     this.link = new RedisLink(shared.redis_url!, d.clock, d.logger);
-    const leaseMs = shared.lease_s * 1000;
-    this.leases = new PlannerLeases(
-      this.link,
-      keys,
-      this.replica,
-      leaseMs,
-      d.clock,
-      Object.keys(d.fleet.hosts()),
-    );
-    this.circuits = new CircuitSync(this.link, keys, this.replica, d.fleet, d.clock);
-    this.estimates = new EstimateSync(this.link, keys, this.replica, d.fleet, d.clock, d.demand);
-    this.busy = new BusySync(this.link, keys, this.replica, d.fleet, d.clock);
+    const ctx: SyncContext = { link: this.link, keys, replica: this.replica, fleet: d.fleet, clock: d.clock };
+    this.leases = new PlannerLeases(ctx, shared.lease_s * 1000, Object.keys(d.fleet.hosts()));
+    this.circuits = new CircuitSync(ctx);
+    this.estimates = new EstimateSync(ctx, d.demand);
+    this.busy = new BusySync(ctx);
     this.planner = new PlannerSync({
-      link: this.link,
-      keys,
-      replica: this.replica,
-      fleet: d.fleet,
+      ...ctx,
       leases: this.leases,
-      clock: d.clock,
       logger: d.logger,
       reconcile: d.reconcile,
       checkHost: d.checkHost,
@@ -92,7 +82,6 @@ export class SharedState {
     };
     this.channels = Object.keys(handlers);
     this.onMessage = (channel, text) => handlers[channel]?.(text);
-    this.link.onUp(() => void this.join());
     this.link.onDown(() => this.planner.lost());
   }
 
@@ -104,6 +93,8 @@ export class SharedState {
     await this.link.connect(this.channels, this.onMessage);
     if (this.link.up) await this.join();
     else this.planner.lost();
+    // Later returns of Redis rejoin; the first connection was joined just above (not twice).
+    this.link.onUp(() => void this.join());
     const leaseMs = this.leases.leaseMs;
     this.tickers.push(new Ticker(this.clock, leaseMs / 3, () => this.planner.round()));
     this.tickers.push(new Ticker(this.clock, ESTIMATES_EVERY_MS, () => this.estimates.round()));
