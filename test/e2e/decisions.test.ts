@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { replay } from '../../src/replay/replay.ts';
-import { type Stack, startStack } from './harness.ts';
+import { eventually, type Stack, startStack } from './harness.ts';
 
 /**
  * Three 7 GB models beside a 2 GB warm model on a 22 GB card: only two fit at once, so asking for them in
@@ -45,6 +45,15 @@ describe('decisions in the journal', () => {
     stack = await startStack(0.005, { ...CATALOG, state_dir: dir }, { stateDir: dir });
     // dear then cheap fill the card; from then on most requests need one of the other two gone.
     for (const model of ['dear', 'cheap', 'other', 'cheap', 'other', 'dear', 'cheap']) {
+      // Each ask finds the card settled: the previous answer's model idle, no load or unload under way
+      // (under CI load its bookkeeping could still be running, and a busy victim sends the ask elsewhere).
+      const s = stack;
+      await eventually(
+        () =>
+          s.manager.fleet.candidates().every((c) => c.inFlight === 0) &&
+          Object.values(s.manager.fleet.host('local')!.ledger).every((slot) => slot.status === 'loaded'),
+        10_000,
+      );
       const r = await ask(stack, model);
       expect(r.model_used).toBe(model);
     }
