@@ -4,6 +4,7 @@ import type { ProfileSummary } from './lib/cpu-profile.ts';
 import type { MachineFacts } from './lib/machine.ts';
 import { ok, pct, table, us } from './lib/markdown.ts';
 import type { OverheadResult } from './overhead.ts';
+import { overheadSection } from './overhead-report.ts';
 import { type ReplicasBenchResult, replicasSection, replicasTargets } from './replicas.ts';
 import type { SchedulerResult } from './scheduler/index.ts';
 import type { SimulationBenchResult } from './simulation.ts';
@@ -180,76 +181,9 @@ function chaosNote(c: ChaosBenchResult): string {
   return parts.join('; ');
 }
 
-function overheadSection(o: OverheadResult): string {
-  const rows = o.cells
-    .sort(
-      (a, b) =>
-        a.mode.localeCompare(b.mode) || a.connections - b.connections || order(a.target) - order(b.target),
-    )
-    .map((c) => [
-      c.mode === 'streaming' ? 'stream (TTFB)' : 'non-stream',
-      c.connections,
-      c.target,
-      c.req_per_s,
-      us(c.latency.p50_us),
-      us(c.latency.p99_us),
-      c.cpu_us_per_req,
-      c.backend_cpu_us_per_req,
-      c.failed,
-    ]);
-  const ratios = o.ratios.map((x) => [
-    x.mode === 'streaming' ? 'stream' : 'non-stream',
-    x.connections,
-    `${x.cpu_vs_proxy}×`,
-    `${x.req_per_s_vs_proxy}×`,
-    `${x.req_per_s_vs_direct}×`,
-    x.p50_added_us_vs_direct,
-    x.p50_added_us_vs_proxy,
-    `${x.p99_vs_direct}×`,
-  ]);
-  return [
-    '### Overhead (direct simulator vs bare Fastify+undici proxy vs the service)',
-    '',
-    `Each cell ${o.rounds} × ${o.duration_s} s of autocannon (pipelining 1) from the bench process; each server in its own process; CPU from /proc/<pid>/stat (user+system, all threads) ÷ responses. Body: \`${JSON.stringify(o.payload)}\` (stream:true for the streaming rows). Latency is per response in µs: whole response, or time to first body byte when streaming.`,
-    '',
-    table(
-      [
-        'mode',
-        'conns',
-        'target',
-        'req/s',
-        'p50 µs',
-        'p99 µs',
-        'CPU µs/req (answering process)',
-        'simulator CPU µs/req',
-        'failed',
-      ],
-      rows,
-    ),
-    '',
-    table(
-      [
-        'mode',
-        'conns',
-        'service CPU ÷ proxy',
-        'req/s ÷ proxy',
-        'req/s ÷ direct',
-        'p50 added vs direct (µs)',
-        'p50 added vs proxy (µs)',
-        'p99 ÷ direct',
-      ],
-      ratios,
-    ),
-  ].join('\n');
-}
-
 /** NaN survives JSON as null: both print as a dash. */
 function num(x: number | null): string {
   return x === null || !Number.isFinite(x) ? '—' : String(x);
-}
-
-function order(t: string): number {
-  return ['direct', 'proxy', 'service'].indexOf(t);
 }
 
 function profileSection(p: ProfileSummary, mode: string): string {

@@ -12,5 +12,5 @@ if (built.state === 'stale') {
   console.error(`rmm: warning: ${built.file} changed after the last build; run "npm run build" to use it`);
 }
 process.setSourceMapsEnabled(true);
-const { main } = await import('../dist/src/cli.js');
+const { main } = await import('../dist/bundle/cli.js');
 process.exitCode = await main(process.argv.slice(2));

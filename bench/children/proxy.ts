@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { Pool } from 'undici';
+import { profilerHandlers } from './profiler.ts';
 import { payload, serveParent } from './protocol.ts';
 
 /**
@@ -9,7 +10,7 @@ import { payload, serveParent } from './protocol.ts';
 const { upstream } = payload<{ upstream: string }>();
 const pool = new Pool(upstream, { connections: 128, keepAliveTimeout: 30_000 });
 const app = Fastify({ logger: false });
-for (const path of ['/api/generate', '/api/chat']) {
+for (const path of ['/api/generate', '/api/chat', '/v1/chat/completions']) {
   app.post(path, async (request, reply) => {
     const res = await pool.request({
       path,
@@ -24,7 +25,7 @@ for (const path of ['/api/generate', '/api/chat']) {
   });
 }
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
-serveParent(url, {}, async () => {
+serveParent(url, profilerHandlers(), async () => {
   await app.close();
   await pool.close();
 });

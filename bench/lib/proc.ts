@@ -20,3 +20,9 @@ export function rssBytes(pid: number): number {
   const statm = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
   return Number(statm[1]) * 4096;
 }
+
+/** The highest resident set size the process has had (VmHWM), in bytes, from /proc/<pid>/status. */
+export function peakRssBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}

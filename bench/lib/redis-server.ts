@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.ts';
 
 export interface RedisServer {
   url: string;
@@ -10,18 +10,6 @@ export interface RedisServer {
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A free TCP port on loopback (asked of the OS, then released for redis-server to take). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
+import { Exchange } from './exchange.ts';
 
 /** The request fields Ollama receives as the caller sent them: one definition, the manager port's. */
 type UpstreamRequestFields = Pick<
@@ -33,8 +34,11 @@ export interface InferenceCall extends UpstreamRequestFields {
   timeoutMs?: number;
   /** Once streaming, the longest silence between two chunks before the stream is cut. */
   idleTimeoutMs?: number;
-  /** Streams chunks to the caller as they arrive; the first call marks the end of failover freedom. */
-  onChunk?: (chunk: UpstreamChunk) => void;
+  /**
+   * Streams chunks to the caller as they arrive; the first call marks the end of failover freedom. `raw` is
+   * the chunk's line as Ollama sent it (absent on the `done` chunk), for callers that pass bytes through.
+   */
+  onChunk?: (chunk: UpstreamChunk, raw?: string) => void;
 }
 
 export interface InferenceResult {
@@ -52,7 +56,8 @@ export interface InferenceResult {
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /**
- * One inference over undici's dispatcher API, straight to Ollama's documented /api/generate and /api/chat.
+ * One inference over undici's dispatch API (exchange.ts), straight to Ollama's documented /api/generate and
+ * /api/chat.
  *
  * This is the request path, and the one place we do not go through the official `ollama` client: its
  * fetch-based calls (WHATWG Request, Headers and web streams, an AbortSignal per call) cost several times the
@@ -69,103 +74,116 @@ export async function runInference(
   clock: Clock = systemClock,
 ): Promise<InferenceResult> {
   const streaming = call.onChunk !== undefined;
-  const body = requestBody(call, streaming);
-
   let phase: Phase = 'connect';
+  const reader = streaming ? new StreamReader(call) : undefined;
+  const exchange = new Exchange({
+    started: (status) => {
+      if (streaming && status < 400) phase = 'first_token';
+    },
+    ...(reader && {
+      line: (line: string) => {
+        if (reader.take(line)) {
+          phase = 'mid_stream';
+          arm(call.idleTimeoutMs);
+        }
+      },
+    }),
+  });
   // Our own timer, not undici's headers/body timeouts: theirs run on a coarse shared clock for anything
   // near a second or more, and a hung model must be cut at its share of the deadline, not seconds later.
-  const deadline = new AbortController();
+  let timedOut: TimeoutError | undefined;
   let timer: unknown;
   const arm = (ms: number | undefined) => {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer =
       ms === undefined
         ? undefined
-        : clock.setTimeout(() => deadline.abort(new TimeoutError(Math.round(ms), phase)), Math.max(1, ms));
+        : clock.setTimeout(
+            () => {
+              timedOut = new TimeoutError(Math.round(ms), phase);
+              exchange.abort(timedOut);
+            },
+            Math.max(1, ms),
+          );
   };
-  const callerLeft = () => deadline.abort(call.signal?.reason);
-  call.signal?.addEventListener('abort', callerLeft, { once: true });
+  const signal = call.signal;
+  const callerLeft = () => exchange.abort(asError(signal?.reason));
+  if (signal?.aborted) throw new AttemptError(phase, signal.reason);
+  signal?.addEventListener('abort', callerLeft, { once: true });
   arm(call.timeoutMs);
   try {
-    const res = await dispatcher.request({
-      origin,
-      path: call.kind === 'chat' ? '/api/chat' : '/api/generate',
-      method: 'POST',
-      headers: JSON_HEADERS,
-      body: JSON.stringify(body),
-      signal: deadline.signal,
-      // 0 disables undici's own 300 s defaults: a long cold load must not be cut by them (ollama-js #72).
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    if (res.statusCode >= 400) throw await responseError(res);
-    if (!streaming) {
-      const final = (await res.body.json()) as UpstreamChunk;
-      const text = call.kind === 'chat' ? (final.message?.content ?? '') : (final.response ?? '');
-      const result: InferenceResult = { text, final, chunks: 1 };
-      const thinking = final.message?.thinking ?? final.thinking;
-      if (thinking) result.thinking = thinking;
-      if (final.message?.tool_calls?.length) result.toolCalls = final.message.tool_calls;
-      return result;
-    }
-    phase = 'first_token';
-    return await readStream(res.body, call, () => {
-      phase = 'mid_stream';
-      arm(call.idleTimeoutMs);
-    });
+    dispatcher.dispatch(
+      {
+        origin,
+        path: call.kind === 'chat' ? '/api/chat' : '/api/generate',
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify(requestBody(call, streaming)),
+        // 0 disables undici's own 300 s defaults: a long cold load must not be cut by them (ollama-js #72).
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      exchange,
+    );
+    const { status, body } = await exchange.done;
+    if (status >= 400) throw responseErrorOf(status, body);
+    if (reader) return reader.result();
+    const final = JSON.parse(body) as UpstreamChunk;
+    const text = call.kind === 'chat' ? (final.message?.content ?? '') : (final.response ?? '');
+    const result: InferenceResult = { text, final, chunks: 1 };
+    const thinking = final.message?.thinking ?? final.thinking;
+    if (thinking) result.thinking = thinking;
+    if (final.message?.tool_calls?.length) result.toolCalls = final.message.tool_calls;
+    return result;
   } catch (err) {
     if (err instanceof AttemptError) throw err;
-    const reason = deadline.signal.aborted && !call.signal?.aborted ? deadline.signal.reason : err;
+    const reason =
+      timedOut !== undefined && !signal?.aborted ? timedOut : signal?.aborted ? signal.reason : err;
     throw new AttemptError(phase, reason);
   } finally {
     if (timer !== undefined) clock.clearTimeout(timer);
-    call.signal?.removeEventListener('abort', callerLeft);
+    signal?.removeEventListener('abort', callerLeft);
   }
 }
 
-async function readStream(
-  body: Dispatcher.ResponseData['body'],
-  call: InferenceCall,
-  started: () => void,
-): Promise<InferenceResult> {
-  body.setEncoding('utf8');
-  let pending = '';
-  let text = '';
-  let thinking = '';
-  let toolCalls: ToolCall[] | undefined;
-  let chunks = 0;
-  let final: UpstreamChunk | undefined;
-  // Read to the end even after `done`: destroying the body would make undici build an abort error per
-  // request and give up the keep-alive connection.
-  for await (const piece of body as AsyncIterable<string>) {
-    if (final) continue;
-    pending += piece;
-    let newline = pending.indexOf('\n');
-    while (newline >= 0 && !final) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf('\n');
-      if (line === '') continue;
-      const part = JSON.parse(line) as UpstreamChunk & { error?: string };
-      // An error after the stream started arrives as one {"error"} line on the 200 response.
-      if (part.error !== undefined) throw new Error(part.error);
-      chunks++;
-      text += call.kind === 'chat' ? (part.message?.content ?? '') : (part.response ?? '');
-      const t = part.message?.thinking ?? part.thinking;
-      if (t) thinking += t;
-      if (part.message?.tool_calls?.length) toolCalls = [...(toolCalls ?? []), ...part.message.tool_calls];
-      call.onChunk!(part);
-      started();
-      if (part.done) final = part;
-    }
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}
+
+/** A streamed answer, line by line: each chunk to the caller, the text, thinking and tool calls gathered. */
+class StreamReader {
+  private text = '';
+  private thinking = '';
+  private toolCalls: ToolCall[] | undefined;
+  private chunks = 0;
+  private final: UpstreamChunk | undefined;
+
+  constructor(private readonly call: InferenceCall) {}
+
+  /** Takes one line; true when it was a chunk. Lines after `done` are read and dropped (keep-alive kept). */
+  take(line: string): boolean {
+    if (this.final) return false;
+    const part = JSON.parse(line) as UpstreamChunk & { error?: string };
+    // An error after the stream started arrives as one {"error"} line on the 200 response.
+    if (part.error !== undefined) throw new Error(part.error);
+    this.chunks++;
+    this.text += this.call.kind === 'chat' ? (part.message?.content ?? '') : (part.response ?? '');
+    const t = part.message?.thinking ?? part.thinking;
+    if (t) this.thinking += t;
+    if (part.message?.tool_calls?.length)
+      this.toolCalls = [...(this.toolCalls ?? []), ...part.message.tool_calls];
+    if (part.done) this.final = part;
+    this.call.onChunk!(part, part.done ? undefined : line);
+    return true;
   }
-  if (final) {
-    const result: InferenceResult = { text, final, chunks };
-    if (thinking) result.thinking = thinking;
-    if (toolCalls) result.toolCalls = toolCalls;
+
+  result(): InferenceResult {
+    if (!this.final) throw new Error('Did not receive done or success response in stream.');
+    const result: InferenceResult = { text: this.text, final: this.final, chunks: this.chunks };
+    if (this.thinking) result.thinking = this.thinking;
+    if (this.toolCalls) result.toolCalls = this.toolCalls;
     return result;
   }
-  throw new Error('Did not receive done or success response in stream.');
 }
 
 /**
@@ -195,9 +213,13 @@ function requestBody(call: InferenceCall, streaming: boolean): Record<string, un
   return body;
 }
 
-/** The official client's ResponseError, rebuilt: name, `error` text and `status_code`. */
+/** The official client's ResponseError, rebuilt from an answer read with `dispatcher.request()`. */
 export async function responseError(res: Dispatcher.ResponseData): Promise<Error> {
-  const raw = await res.body.text();
+  return responseErrorOf(res.statusCode, await res.body.text());
+}
+
+/** The official client's ResponseError: name, `error` text and `status_code`. */
+export function responseErrorOf(status: number, raw: string): Error {
   let message = raw;
   try {
     const parsed = JSON.parse(raw) as { error?: unknown };
@@ -205,12 +227,12 @@ export async function responseError(res: Dispatcher.ResponseData): Promise<Error
   } catch {
     // Not JSON (a proxy's HTML page, a plain-text 404): keep the text as the message.
   }
-  const err = new Error(message || `HTTP ${res.statusCode}`) as Error & {
+  const err = new Error(message || `HTTP ${status}`) as Error & {
     error: string;
     status_code: number;
   };
   err.name = 'ResponseError';
   err.error = message;
-  err.status_code = res.statusCode;
+  err.status_code = status;
   return err;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Config } from '../config/schema.ts';
@@ -15,6 +14,7 @@ import { errorBody, flavourOf, flavourOfUrl, toRmmError } from './errors.ts';
 import { parseRequestBody } from './json-body.ts';
 import { createOpenApi } from './openapi.ts';
 import { createRateLimitHook, TokenBucketLimiter } from './rate-limit.ts';
+import { validatorCompiler } from './validator.ts';
 import './route-config.ts';
 import { registerEmbedRoutes } from './routes/embed.ts';
 import { registerOllamaRoutes } from './routes/ollama.ts';
@@ -65,7 +65,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
 
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
   app.addHook(
     'preParsing',
     bodyGuard({
@@ -103,18 +103,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   app.addHook('onRoute', openapi.onRoute);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks on the request path: an async hook costs a promise and its resolution per request.
+  const debugHeaders = (logger as Logger | undefined)?.isLevelEnabled?.('debug') === true;
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.header('x-rmm-request-id', request.id);
-    if ((request.log as Logger).isLevelEnabled?.('debug'))
-      request.log.debug({ headers: request.headers }, 'request headers');
+    if (debugHeaders) request.log.debug({ headers: request.headers }, 'request headers');
+    done();
   });
   if (config.server.api_key !== undefined) app.addHook('onRequest', createAuthHook(config.server.api_key));
   if (config.server.rate_limit_per_minute > 0) {
     const limiter = new TokenBucketLimiter(config.server.rate_limit_per_minute, opts.now);
     app.addHook('onRequest', createRateLimitHook(limiter));
   }
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     request.log.info(
@@ -127,6 +129,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       },
       'request',
     );
+    done();
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -18,13 +18,22 @@ export interface BodyGuardOptions {
 }
 
 export function bodyGuard(opts: BodyGuardOptions) {
-  return async (request: FastifyRequest, _reply: FastifyReply, payload: Readable): Promise<Readable> => {
+  // Callback style: an async hook costs a promise per request.
+  return (
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    payload: Readable,
+    done: (err: Error | null, body?: Readable) => void,
+  ): void => {
     const raw = request.raw as IncomingMessage;
     const declared = Number(raw.headers['content-length']);
-    if (declared <= opts.limitBytes) return timed(payload, opts.timeoutMs);
+    if (declared <= opts.limitBytes) {
+      done(null, timed(payload, opts.timeoutMs));
+      return;
+    }
     // Fastify refuses a declared length over the limit before reading anything: we read it ourselves.
     if (declared > opts.limitBytes) delete raw.headers['content-length'];
-    return counted(payload, opts);
+    done(null, counted(payload, opts));
   };
 }
 

@@ -20,7 +20,8 @@ export type CompletionInput = Omit<CompletionRequest, 'onChunk' | 'signal' | 're
  */
 export interface StreamEncoder {
   contentType: string;
-  chunk(chunk: UpstreamChunk): string;
+  /** `raw`: the chunk's line as Ollama sent it, which an encoder of Ollama's own format may pass through. */
+  chunk(chunk: UpstreamChunk, raw?: string): string;
   final(result: CompletionResult): string;
   error(err: RmmError): string;
 }
@@ -84,10 +85,10 @@ export async function completeStreaming(
     ...input,
     requestId: request.id,
     signal: clientSignal(request, reply),
-    onChunk: (chunk) => {
+    onChunk: (chunk, raw) => {
       firstModel ??= chunk.model;
       // The done chunk is held back: the closing record adds the result's metadata to it.
-      if (!chunk.done) stream.write(encoder.chunk(chunk));
+      if (!chunk.done) stream.write(encoder.chunk(chunk, raw));
     },
   });
   const first = await firstChunkOrResult(work, stream);

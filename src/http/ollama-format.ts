@@ -57,13 +57,17 @@ export function ollamaFinal(kind: OllamaKind, result: CompletionResult, content:
 export function ollamaEncoder(kind: OllamaKind): StreamEncoder {
   return {
     contentType: 'application/x-ndjson',
-    chunk: (c) =>
-      line(
-        withText(kind, { model: c.model, created_at: c.created_at, done: false }, text(c), {
-          thinking: c.message?.thinking ?? c.thinking,
-          tool_calls: c.message?.tool_calls,
-        }),
-      ),
+    // Ollama's own line passes through as bytes it sent (no parse-and-rebuild per chunk); a chunk without
+    // one (an answer that was not streamed upstream) is rebuilt.
+    chunk: (c, raw) =>
+      raw !== undefined
+        ? `${raw}\n`
+        : line(
+            withText(kind, { model: c.model, created_at: c.created_at, done: false }, text(c), {
+              thinking: c.message?.thinking ?? c.thinking,
+              tool_calls: c.message?.tool_calls,
+            }),
+          ),
     final: (result) => line(ollamaFinal(kind, result, '', false)),
     error: (err) => line({ error: err.message }),
   };

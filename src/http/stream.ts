@@ -17,19 +17,33 @@ export class LazyStream {
     this.markStarted = resolve;
   });
 
+  /**
+   * Queues `text`; everything written in the same tick goes out as one chunk. Ollama sends several lines per
+   * TCP read when tokens come fast, and one socket write per line cost more than the rest of the stream.
+   */
   write(text: string): void {
     if (!this.started) {
       this.started = true;
       this.markStarted();
     }
-    // The client may be gone: Fastify destroys the body when the socket closes.
-    if (!this.body.destroyed && !this.body.writableEnded) this.body.write(text);
+    if (this.pending === '') queueMicrotask(this.flush);
+    this.pending += text;
   }
 
   end(text?: string): void {
     if (text !== undefined) this.write(text);
+    this.flush();
     if (!this.body.destroyed && !this.body.writableEnded) this.body.end();
   }
+
+  private pending = '';
+  private readonly flush = (): void => {
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    // The client may be gone: Fastify destroys the body when the socket closes.
+    if (!this.body.destroyed && !this.body.writableEnded) this.body.write(text);
+  };
 
   get hasStarted(): boolean {
     return this.started;

@@ -79,7 +79,8 @@ export interface CompletionRequest {
   requestId?: string;
   signal?: AbortSignal;
   /** When set, the answer is streamed: every chunk is handed over as it arrives. */
-  onChunk?: (chunk: UpstreamChunk) => void;
+  /** Each streamed chunk; `raw` is its line as Ollama sent it (absent on the final one), to pass through as is. */
+  onChunk?: (chunk: UpstreamChunk, raw?: string) => void;
 }
 
 export interface AttemptDetail {

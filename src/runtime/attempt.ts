@@ -10,7 +10,7 @@ import { confirmMissing, hostLevel, sleep } from './attempt-helpers.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { waitForLoad } from './load-wait.ts';
 import { acquireSlot, SlotTimeoutError } from './slots.ts';
-import { embedCall, type JourneyRequest, upstreamFields } from './upstream-call.ts';
+import { embedCall, type JourneyRequest, upstreamCall } from './upstream-call.ts';
 
 export interface AttemptContext {
   requestId: string;
@@ -82,22 +82,21 @@ export async function tryModel(
       const timeLeft = Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs));
       const result = request.embed
         ? await embedCall(backend, request, attempt.model, timeLeft, deps.keepAlive)
-        : await backend.infer({
-            ...upstreamFields(request),
-            model: attempt.model,
-            // Ours, always: Ollama resets a model's keep-alive to each request's (its 5 min default when a
-            // request sends none), so a request without it would undo the residency our loads asked for.
-            keepAlive: deps.keepAlive,
-            ...(request.signal && { signal: request.signal }),
-            timeoutMs: timeLeft,
-            idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
-            ...(request.onChunk && {
-              onChunk: (chunk: UpstreamChunk) => {
-                ctx.state.committed = true;
-                request.onChunk!(chunk);
-              },
+        : await backend.infer(
+            upstreamCall(request, attempt.model, {
+              // Ours, always: Ollama resets a model's keep-alive to each request's (its 5 min default when a
+              // request sends none), so a request without it would undo the residency our loads asked for.
+              keepAlive: deps.keepAlive,
+              timeoutMs: timeLeft,
+              idleTimeoutMs: deps.config.stream_idle_timeout_s * 1000,
+              ...(request.onChunk && {
+                onChunk: (chunk: UpstreamChunk, raw?: string) => {
+                  ctx.state.committed = true;
+                  request.onChunk!(chunk, raw);
+                },
+              }),
             }),
-          });
+          );
       const f = result.final;
       ended(
         deps,

@@ -219,6 +219,7 @@ function select(
 
 /** The plan's attempts, then its late options (soonest expected answer first), each candidate once. */
 function withLateOptions(plan: SelectionPlan): PlannedAttempt[] {
+  if (plan.late.length === 0) return plan.attempts.slice();
   const seen = new Set(plan.attempts.map((a) => a.id));
   const out = [...plan.attempts];
   for (const l of plan.late) {

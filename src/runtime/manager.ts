@@ -10,7 +10,8 @@ import { backoffOptionsFrom } from '../policy/backoff.ts';
 import type { EvictionPolicyName } from '../policy/planner.ts';
 import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { lowestVersion } from '../policy/versions.ts';
-import { replicaIdOf, SharedState } from '../shared/shared-state.ts';
+import { replicaIdOf } from '../shared/replica-id.ts';
+import type { SharedState } from '../shared/shared-state.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { Chains } from './chains.ts';
 import { DecisionLog } from './decisions.ts';
@@ -86,6 +87,9 @@ export async function createManager(
   const startedAt = clock.now();
   const sharing = config.shared_state.redis_url !== null;
   const replica = sharing ? replicaIdOf(config.shared_state.replica_id) : undefined;
+  // Loaded only with replicas (Redis's client is a fifth of the start-up time of a service that never uses
+  // it), and before any actor or timer exists: nothing may plan a host before the lease sync is in place.
+  const SharedState = sharing ? (await import('../shared/shared-state.ts')).SharedState : undefined;
   const persistence = options.stateDir
     ? new StatePersistence(options.stateDir, clock, logger, {
         runId: options.runId,
@@ -156,7 +160,7 @@ export async function createManager(
   });
   reconciler = new Reconciler(fleet, backends, clock, decisions, hostHealth, reconcileTimeoutMs);
   prober = new Prober(config, fleet, backends, limiters, loader, clock, decisions);
-  if (sharing)
+  if (SharedState) {
     shared = new SharedState({
       config,
       replica: replica!,
@@ -167,6 +171,7 @@ export async function createManager(
       reconcile: (host) => void reconciler?.reconcile(host, true),
       checkHost: (host) => void hostHealth.verdict(host),
     });
+  }
   // The loader's fence: with replicas, only the holder of a host's planner lease sends it loads.
   if (shared) loader.mayPlan = (host) => shared!.mayPlan(host);
   persistence?.attach(() => ({
@@ -253,7 +258,7 @@ export async function createManager(
   }
 
   const run = (request: JourneyRequest) => {
-    ops.store.trigger.requestStarted({ now: clock.now() });
+    ops.requestStarted(clock.now());
     return runJourney(
       {
         ...deps,

@@ -60,10 +60,6 @@ export function createOpsStore(options: OpsStoreOptions) {
   const store = createStore({
     context,
     on: {
-      requestStarted: (ctx, e: { now: number }) => {
-        budgetRecordRequest(ctx.retry_budget, options.budget, e.now);
-        return { ...ctx };
-      },
       retryTaken: (ctx, e: { now: number }) => {
         budgetTakeRetry(ctx.retry_budget, options.budget, e.now);
         return { ...ctx };
@@ -84,6 +80,14 @@ export function createOpsStore(options: OpsStoreOptions) {
   });
   return {
     store,
+    /**
+     * Counts a request toward the retry budget. In place and without a store event: every request ends
+     * with `requestEnded`, which notifies subscribers (and so persists this too) a moment later, and one
+     * store transition per request instead of two is a measurable share of the hot path.
+     */
+    requestStarted(now: number): void {
+      budgetRecordRequest(store.getSnapshot().context.retry_budget, options.budget, now);
+    },
     /** Whether one more retry fits the budget now (reads only). */
     retryAvailable(now: number): RetryBudgetView {
       return budgetView(store.getSnapshot().context.retry_budget, options.budget, now);

@@ -10,9 +10,17 @@ export interface JourneyRequest extends CompletionRequest {
   embed?: { input: string[]; truncate?: boolean; dimensions?: number };
 }
 
-/** Every field of the request Ollama should see, as the caller sent it (model and keep_alive are ours). */
-export function upstreamFields(r: CompletionRequest): Omit<InferenceCall, 'model'> {
-  const call: Omit<InferenceCall, 'model'> = { kind: r.kind };
+/**
+ * The call to one model: every field of the request Ollama should see, as the caller sent it (model and
+ * keep_alive are ours), plus the attempt's own bounds, built as one object (this runs on every request).
+ */
+export function upstreamCall(
+  r: CompletionRequest,
+  model: string,
+  attempt: Pick<InferenceCall, 'keepAlive' | 'timeoutMs' | 'idleTimeoutMs' | 'onChunk'>,
+): InferenceCall {
+  const call: InferenceCall = { kind: r.kind, model, ...attempt };
+  if (r.signal) call.signal = r.signal;
   if (r.prompt !== undefined) call.prompt = r.prompt;
   if (r.messages) call.messages = r.messages;
   if (r.system !== undefined) call.system = r.system;

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PlanDecision } from '../../machines/supervisor/types.ts';
 import type { Config } from '../config/schema.ts';
@@ -157,10 +156,4 @@ export class SharedState {
     if (this.link.up) await this.leases.release();
     await this.link.close();
   }
-}
-
-/** The configured replica id, or one made of the host name and pid (unique on a machine, readable in logs). */
-export function replicaIdOf(configured: string | null): string {
-  if (configured) return configured;
-  return `${hostname().replace(/[^A-Za-z0-9_.:-]/g, '-')}-${process.pid}`;
 }
