@@ -84,6 +84,17 @@ export async function runOverhead(opts: {
     const idle = rssOf(targets, rssBytes);
     opts.log(`overhead: service ready in ${Math.round(service.readyMs)} ms, idle RSS ${idle.service} MB`);
 
+    // Every route once before any cell: a freshly started process runs cold code, and the first endpoint
+    // measured would carry the optimiser's work alone.
+    for (const endpoint of ENDPOINTS)
+      for (const mode of MODES)
+        for (const name of TARGET_NAMES)
+          await runLoad({
+            url: `${targets[name].url}${PATHS[endpoint]}`,
+            body: JSON.stringify(bodyFor(endpoint, mode)),
+            connections: 10,
+            durationS: opts.quick ? 0.3 : 1,
+          });
     const cells: OverheadCell[] = [];
     const ratios: OverheadRatio[] = [];
     for (const endpoint of ENDPOINTS) {
