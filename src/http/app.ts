@@ -116,19 +116,25 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     const limiter = new TokenBucketLimiter(config.server.rate_limit_per_minute, opts.now);
     app.addHook('onRequest', createRateLimitHook(limiter));
   }
+  // One line per request, carrying what was chosen (the model that answered, whether it was a fallback, how
+  // many tries) from the answer's own headers; the selection's full account is in the journal and at debug.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    request.log.info(
-      {
-        method: request.method,
-        route,
-        url: request.url.length > 200 ? `${request.url.slice(0, 200)}...` : request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request',
-    );
+    const line: Record<string, unknown> = {
+      method: request.method,
+      route,
+      url: request.url.length > 200 ? `${request.url.slice(0, 200)}...` : request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    const model = reply.getHeader('x-rmm-model-used');
+    if (model !== undefined) {
+      line['model_used'] = model;
+      line['fallback_used'] = reply.getHeader('x-rmm-fallback-used') === 'true';
+      line['attempts'] = Number(reply.getHeader('x-rmm-attempts') ?? 1);
+    }
+    request.log.info(line, 'request');
     done();
   });
 

@@ -49,4 +49,22 @@ describe('request logging', () => {
       code: 'RMM_NO_MODEL_AVAILABLE',
     });
   });
+
+  it('one line per answered request names the model that answered, the fallback flag and the tries', async () => {
+    const records = await withLogs();
+    const res = await t!.app.inject({
+      method: 'POST',
+      url: '/api/echo/resilient/query',
+      payload: { query: 'hello' },
+    });
+    expect(res.statusCode).toBe(200);
+    const lines = records.filter((r) => r.msg === 'request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      status: 200,
+      model_used: res.headers['x-rmm-model-used'],
+      fallback_used: res.headers['x-rmm-fallback-used'] === 'true',
+      attempts: Number(res.headers['x-rmm-attempts']),
+    });
+  });
 });
