@@ -29,9 +29,16 @@ export interface WantOutcome {
   evicted: string[];
 }
 
+/** Why a load was not sent: this replica's planner lease had run out at the moment of the I/O. */
+const LEASE_LOST = 'planner_lease_lost';
+/** How long a want whose load met a lapsed lease waits before it is asked for again. */
+const REWANT_MS = 50;
+
 interface Waiter {
   id: string;
   requestId: string | undefined;
+  /** Sends (again) the want this waiter waits on. */
+  ask(): void;
   evicted: string[];
   resolve(outcome: WantOutcome): void;
   reject(err: RmmError): void;
@@ -81,6 +88,20 @@ export class Loader {
       const waiter: Waiter = {
         id,
         requestId: options.requestId,
+        ask: () =>
+          this.fleet.sendSupervisor(
+            {
+              type: 'LOAD_WANTED',
+              id,
+              mode: options.mode,
+              ...(options.urgency && { urgency: options.urgency }),
+              ...(options.requestId && { requestId: options.requestId }),
+              ...(options.force && { force: true }),
+              ...(options.until !== undefined && { until: options.until }),
+              ...(options.interactiveBusy && { interactiveBusy: true }),
+            },
+            options.requestId,
+          ),
         evicted: [],
         resolve: (o) => {
           this.forget(waiter);
@@ -106,22 +127,31 @@ export class Loader {
       const set = this.waiters.get(id) ?? new Set<Waiter>();
       this.waiters.set(id, set);
       set.add(waiter);
-      this.fleet.sendSupervisor(
-        {
-          type: 'LOAD_WANTED',
-          id,
-          mode: options.mode,
-          ...(options.urgency && { urgency: options.urgency }),
-          ...(options.requestId && { requestId: options.requestId }),
-          ...(options.force && { force: true }),
-          ...(options.until !== undefined && { until: options.until }),
-          ...(options.interactiveBusy && { interactiveBusy: true }),
-        },
-        options.requestId,
-      );
+      waiter.ask();
       // The want may have been satisfied or refused synchronously.
       this.checkResident(id);
     });
+  }
+
+  /**
+   * Whether this replica may load on `host` now. A lease that lapsed only because its renewal ran late (a
+   * busy event loop) is waited for, up to one lease: it is ours again once the renewal lands, and giving up
+   * at once dropped the load and every want behind it. If another replica takes it meanwhile, it is not.
+   */
+  private async planningLease(host: string): Promise<boolean> {
+    const leaseMs = this.config.shared_state.lease_s * 1000;
+    for (let waited = 0; !this.mayPlan(host); waited += REWANT_MS) {
+      if (waited >= leaseMs) return false;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, REWANT_MS));
+    }
+    return true;
+  }
+
+  private askAgain(w: Waiter) {
+    this.clock.setTimeout(() => {
+      // Still waiting (not resolved, refused or abandoned meanwhile)?
+      if (this.waiters.get(w.id)?.has(w)) w.ask();
+    }, REWANT_MS);
   }
 
   private forget(w: Waiter) {
@@ -147,7 +177,14 @@ export class Loader {
           w.resolve({ alreadyLoaded: false, evicted: w.evicted });
           break;
         case 'load_failed':
-          w.reject(new RmmError('RMM_NO_MODEL_AVAILABLE', d.reason, { reason: 'load_failed', decision: d }));
+          // A lapsed lease is not the model failing: the load was never sent. Whoever plans the host now
+          // (this replica again once its renewal lands, or another) is asked again, after a pause so a lease
+          // that stays lost does not spin. Failing the want instead sent every waiting request elsewhere.
+          if (d.reason.endsWith(LEASE_LOST)) this.askAgain(w);
+          else
+            w.reject(
+              new RmmError('RMM_NO_MODEL_AVAILABLE', d.reason, { reason: 'load_failed', decision: d }),
+            );
           break;
         case 'refuse':
         case 'want_expired':
@@ -174,13 +211,13 @@ export class Loader {
     await Promise.all(cmd.evict.map((victim) => this.runUnload(victim, `make room for ${cmd.model}`)));
     const backend = this.backends.get(cmd.host);
     if (!backend) return;
-    if (!this.mayPlan(cmd.host)) {
+    if (!(await this.planningLease(cmd.host))) {
       // Not a failure of the model: another replica plans the host now and will load it if still wanted.
       this.fleet.sendSupervisor({
         type: 'LOAD_FAILED',
         id: cmd.id,
         errorClass: 'TRANSIENT',
-        reason: 'planner_lease_lost',
+        reason: LEASE_LOST,
         countsAgainstCircuit: false,
       });
       return;

@@ -59,8 +59,10 @@ describe('replicas sharing one fleet through Redis', () => {
             loads.filter((m) => m === model),
             model,
           ).toHaveLength(1);
-        // Only the planner sent loads.
-        expect(replicas.filter((r) => r.backend.loads.length > 0)).toHaveLength(1);
+        // Not "only one replica sent loads": on a starved box a lease may legitimately move mid-test (its
+        // renewal ran past the lease), and the new holder then loads. What must hold is above: each model
+        // loaded once in all, never twice by two planners.
+        expect(loads).toHaveLength(4);
         const state = sim.state();
         expect(state.evictions_by_scheduler).toEqual([]);
         expect(state.vram_peak_bytes).toBeLessThanOrEqual(state.vram_budget_bytes);
