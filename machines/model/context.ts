@@ -70,6 +70,7 @@ export function initialContext(input: ModelInput): ModelContext {
     window: emptyWindow(input.circuit.windowSize),
     lastFailure: null,
     latencyEwmaMs: null,
+    probeLatencyMs: null,
     latencies: [],
     latencyNext: 0,
     loadTimeMs: input.loadTimeMs,

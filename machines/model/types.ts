@@ -90,6 +90,8 @@ export interface ModelContext {
   lastFailure: FailureNote | null;
 
   latencyEwmaMs: number | null;
+  /** The last health probe's latency: kept apart, a one-token probe says nothing of an answer's time. */
+  probeLatencyMs?: number | null;
   /** Ring of the most recent latencies (at most LATENCY_RESERVOIR), for p95. */
   latencies: number[];
   latencyNext: number;
@@ -154,6 +156,8 @@ export type ModelEvent =
       /** Tokens generated and the time Ollama spent on them, when it said (eval_count, eval_duration). */
       evalCount?: number;
       evalMs?: number;
+      /** Ollama's prompt and generation time (no queueing, no load), when it said. */
+      serviceMs?: number;
     } & At)
   | ({ type: 'REQUEST_FAILED' } & FailureFields & At)
   | ({ type: 'REQUEST_CANCELLED' } & At)

@@ -75,14 +75,23 @@ export function success(c: Ctx, e: Timed & { latencyMs: number }): Patch {
     now,
     consecutiveFailures: 0,
     window: record(c.window, outcomeCode(false, slow)),
-    latencyEwmaMs: ewma(c.latencyEwmaMs, e.latencyMs, LATENCY_EWMA_ALPHA),
-    ...pushLatency(c, e.latencyMs),
     ...resident(c, now),
   };
 }
 
+/**
+ * A real answer also feeds the latency statistics; a probe does not: it asks for one token, and its tenth
+ * of a second dragged the estimate selection reads down to a fraction of a real answer's time (deadlines
+ * were then promised that the model could not keep). The estimate is the answer's service time (Ollama's
+ * prompt and generation time, without the wait in its queue, which selection adds itself) when known.
+ */
 export function requestSucceeded(c: Ctx, e: ModelEventOf<'REQUEST_SUCCEEDED'>): Patch {
-  const patch: Patch = { ...success(c, e), ...endRequest(c, e) };
+  const patch: Patch = {
+    ...success(c, e),
+    ...endRequest(c, e),
+    latencyEwmaMs: ewma(c.latencyEwmaMs, e.serviceMs ?? e.latencyMs, LATENCY_EWMA_ALPHA),
+    ...pushLatency(c, e.latencyMs),
+  };
   if (e.evalCount !== undefined && e.evalMs !== undefined && e.evalCount >= 4 && e.evalMs > 0) {
     patch.tokensPerS = ewma(c.tokensPerS, (e.evalCount * 1000) / e.evalMs, LATENCY_EWMA_ALPHA);
     patch.tokenSamples = c.tokenSamples + 1;
@@ -91,7 +100,7 @@ export function requestSucceeded(c: Ctx, e: ModelEventOf<'REQUEST_SUCCEEDED'>): 
 }
 
 export function probeSucceeded(c: Ctx, e: ModelEventOf<'PROBE_SUCCEEDED'>): Patch {
-  return { ...success(c, e), ...endProbe(c, e) };
+  return { ...success(c, e), ...endProbe(c, e), probeLatencyMs: e.latencyMs };
 }
 
 /** A whole size /api/ps reported: the best figure of what this model needs on this host. */

@@ -166,7 +166,7 @@ function vramText(m: ModelRow, resident: 'loaded' | 'loading' | undefined): stri
 /** Probes measure latency without using a model: say so rather than "never" beside latency figures. */
 function lastUsedText(m: ModelRow, now: number): string {
   if (m.last_used) return `${age(now - Date.parse(m.last_used))} ago`;
-  return m.latency_ewma_ms !== null ? 'probes only' : 'never';
+  return m.probe_latency_ms !== null && m.probe_latency_ms !== undefined ? 'probes only' : 'never';
 }
 
 function rank(state: string): number {

@@ -189,6 +189,8 @@ export interface ModelView {
   latency_ewma_ms: number | null;
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
+  /** The last health probe's latency (one token: a sign of life, not an answer's time). */
+  probe_latency_ms: number | null;
   last_used: string | null;
   /** In memory on its host now (the supervisor's ledger). */
   resident: boolean;

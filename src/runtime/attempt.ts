@@ -106,6 +106,9 @@ export async function tryModel(
           latencyMs: clock.now() - attemptStart,
           ...(f.eval_count !== undefined &&
             f.eval_duration !== undefined && { evalCount: f.eval_count, evalMs: f.eval_duration / 1e6 }),
+          ...(f.eval_duration !== undefined && {
+            serviceMs: (f.eval_duration + (f.prompt_eval_duration ?? 0)) / 1e6,
+          }),
         },
         requestId,
       );

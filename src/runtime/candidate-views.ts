@@ -22,6 +22,8 @@ export interface LiveView extends CandidateState {
   need: Estimate;
   /** Best generation rate, with its source. */
   rate: Estimate;
+  /** What loading it now would evict (without the warm set's room); empty when resident or nothing. */
+  wouldEvict: string[];
 }
 
 export function newView(config: Readonly<Config>, id: string, ctx: ModelContext, host: HostState): LiveView {
@@ -56,6 +58,7 @@ export function newView(config: Readonly<Config>, id: string, ctx: ModelContext,
     ...(spec?.context_length !== undefined && { contextLength: spec.context_length }),
     need: { value: ctx.sizeGb, source: 'config', samples: 0 },
     rate: { value: configured, source: spec ? 'config' : 'discovered', samples: 0 },
+    wouldEvict: [],
   };
 }
 
@@ -111,6 +114,7 @@ export function refreshFromSupervisor(
   if (view.resident || loading || slot?.status === 'unloading') {
     view.fitsNow = slot?.status !== 'unloading';
     view.fitsIfWarmYields = view.fitsNow;
+    view.wouldEvict = [];
     return;
   }
   const pinned = new Set(sup.pinned);
@@ -130,8 +134,10 @@ export function refreshFromSupervisor(
   };
   const ledger = planningLedger(host, pinned, facts, view.model);
   const inputs = { ledger, sizeGb: view.need.value, evictionPolicy: sup.evictionPolicy };
-  const strict = planFor(view.model, { ...inputs, displaceWarmSet: false }).action;
+  const plan = planFor(view.model, { ...inputs, displaceWarmSet: false });
+  const strict = plan.action;
   const loose = planFor(view.model, { ...inputs, displaceWarmSet: true }).action;
+  view.wouldEvict = plan.action === 'load' || plan.action === 'partial_offload' ? plan.evict : [];
   view.fitsNow = strict === 'load' || strict === 'partial_offload' || strict === 'none';
   view.fitsIfWarmYields = loose === 'load' || loose === 'partial_offload' || loose === 'none';
 }

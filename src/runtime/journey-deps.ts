@@ -32,6 +32,8 @@ export interface SelectionRecord {
   late: string[];
   skipped: Array<{ id: string | null; model: string; reason: string }>;
   background?: string;
+  /** Why the background load was not asked for (it was not worth what it would evict). */
+  background_declined?: string;
 }
 
 /** Everything one request's journey uses; built once by the manager. */

@@ -10,6 +10,7 @@ import { type Outcome, tryModel } from './attempt.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { embedTarget, needsSkips, unsupported } from './journey-guards.ts';
 import { answered, failure, hostsDown } from './journey-result.ts';
+import { speculate } from './speculative-load.ts';
 import type { JourneyRequest } from './upstream-call.ts';
 
 export type { JourneyDeps, JourneyObserver } from './journey-deps.ts';
@@ -198,6 +199,12 @@ function select(
     required: requiredCapabilities(request, request.embed !== undefined),
     promptTokens: estimatePromptTokens(request, request.embed?.input),
   });
+  const declined: string[] = [];
+  const speculation = { ...deps, demand: deps.ops.state().demand, now };
+  for (const bg of plan.loadInBackground) {
+    const why = speculate(speculation, bg.id, { urgency, requestId });
+    if (why !== undefined) declined.push(why);
+  }
   deps.journalSelection?.({
     kind: 'selection',
     at: now,
@@ -209,11 +216,8 @@ function select(
     late: plan.late.map((l) => l.id),
     skipped: plan.skipped.map((s) => ({ id: s.id, model: s.model, reason: s.reason })),
     ...(plan.loadInBackground[0] && { background: plan.loadInBackground[0].id }),
+    ...(declined.length > 0 && { background_declined: declined.join('; ') }),
   });
-  for (const bg of plan.loadInBackground) {
-    // For the requests that follow; a hint, so it never takes the warm set's room.
-    deps.loader.want(bg.id, { mode: 'predicted', urgency, requestId }).catch(() => {});
-  }
   return plan;
 }
 

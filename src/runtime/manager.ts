@@ -230,7 +230,7 @@ export async function createManager(
   }
 
   const predicted = async () =>
-    preloadPredicted(config, fleet, loader, decisions, shared?.demand() ?? ops.state().demand, clock);
+    preloadPredicted(config, fleet, loader, decisions, shared?.demand() ?? ops.state().demand, clock, chains);
 
   function requireModel(name: string): string {
     const id = bestHostFor(fleet, name);

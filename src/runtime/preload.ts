@@ -5,9 +5,11 @@ import type { PreloadResult } from '../manager/types.ts';
 import { type DemandState, predictPreloads } from '../policy/demand.ts';
 import { planFor } from '../policy/planner.ts';
 import type { Clock } from '../time/clock.ts';
+import type { Chains } from './chains.ts';
 import type { DecisionLog } from './decisions.ts';
 import type { Fleet } from './fleet.ts';
 import type { Loader } from './loader.ts';
+import { speculate } from './speculative-load.ts';
 
 /**
  * Explicit and predictive preloads. Both are wants the supervisor plans like any other; neither takes the
@@ -96,17 +98,27 @@ export function preloadPredicted(
   decisions: DecisionLog,
   demand: DemandState,
   clock: Clock,
+  chains: Chains,
 ): Array<{ model: string; reason: string }> {
   const loaded = fleet
     .candidates()
     .filter((c) => c.resident || c.loadingStartedAt !== null)
     .map((c) => c.model);
-  const suggestions = predictPreloads(demand, clock.now(), config, { loaded });
+  const now = clock.now();
+  const suggestions = predictPreloads(demand, now, config, { loaded });
+  const taken: Array<{ model: string; reason: string }> = [];
   for (const s of suggestions) {
     const target = bestHostFor(fleet, s.model);
     if (!target) continue;
+    const declined = speculate({ fleet, loader, chains, demand, now }, target);
+    if (declined !== undefined) {
+      decisions.record('preload', `no predictive preload of ${s.model} (${s.reason}): ${declined}`, {
+        model: s.model,
+      });
+      continue;
+    }
     decisions.record('preload', `predictive preload of ${s.model}: ${s.reason}`, { model: s.model });
-    loader.want(target, { mode: 'predicted' }).catch(() => {});
+    taken.push(s);
   }
-  return suggestions;
+  return taken;
 }

@@ -50,6 +50,7 @@ export function modelViews(
       latency_ewma_ms: ctx.latencyEwmaMs === null ? null : Math.round(ctx.latencyEwmaMs),
       latency_p50_ms: roundOrNull(p50(ctx.latencies)),
       latency_p95_ms: roundOrNull(p95(ctx.latencies)),
+      probe_latency_ms: roundOrNull(ctx.probeLatencyMs ?? null),
       // Requests only: probes do not count as use (the dashboard says "probes only" beside their latencies).
       last_used: iso(ctx.lastUsed),
       resident: slot?.status === 'loaded',

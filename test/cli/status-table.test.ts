@@ -17,6 +17,7 @@ function model(name: string, state: string, extra: Record<string, unknown> = {})
     in_flight: 0,
     latency_ewma_ms: null,
     latency_p95_ms: null,
+    probe_latency_ms: null,
     last_used: null,
     ...extra,
   };
@@ -45,7 +46,7 @@ function status(overrides: Partial<StatusDocument> = {}): StatusDocument {
     models: [
       model('small:1b', 'unloaded'),
       model('busy:3b', 'loaded', { in_flight: 2, latency_ewma_ms: 140.4, last_used: at(75) }),
-      model('broken:7b', 'open', { latency_ewma_ms: 900 }),
+      model('broken:7b', 'open', { probe_latency_ms: 900 }),
     ],
     circuits: [
       circuit('small:1b', 'closed'),

@@ -132,6 +132,7 @@ export function sampleStatus(): StatusView {
     latency_ewma_ms: s.latency ?? null,
     latency_p50_ms: s.latency ?? null,
     latency_p95_ms: s.latency ? s.latency * 1.8 : null,
+    probe_latency_ms: null,
     last_used: s.latency ? new Date(now - 42_000).toISOString() : null,
     resident: s.state === 'loaded' || s.state === 'degraded' || s.state === 'halfOpen',
     vram_gb: s.state === 'unloaded' || s.state === 'missing' ? null : s.size_gb,

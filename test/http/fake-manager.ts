@@ -297,6 +297,7 @@ export function createFakeManager(
           latency_ewma_ms: null,
           latency_p50_ms: null,
           latency_p95_ms: null,
+          probe_latency_ms: null,
           last_used: null,
           resident: loaded.has(name),
           vram_gb: loaded.has(name) ? spec.size_gb : null,

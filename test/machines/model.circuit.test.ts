@@ -544,6 +544,30 @@ describe('statistics and views', () => {
     expect(v.lastUsed).toBe(now);
   });
 
+  it('estimates answer time from real answers only: service time when Ollama gives it, probes left out', () => {
+    const a = loadedSeedActor();
+    // Answers that waited 3 s in Ollama's queue but took 2 s to generate: the estimate is the 2 s.
+    for (let i = 0; i < 20; i++)
+      feed(a, (now) => [
+        { type: 'REQUEST_STARTED', now },
+        { type: 'REQUEST_SUCCEEDED', now, latencyMs: 5000, serviceMs: 2000 },
+      ]);
+    expect(a.getSnapshot().context.latencyEwmaMs).toBeCloseTo(2000, 0);
+    // One-token probes answer in a tenth of a second; they must not pull the estimate down.
+    for (let i = 0; i < 20; i++)
+      feed(a, (now) => [
+        { type: 'PROBE_STARTED', now },
+        { type: 'PROBE_SUCCEEDED', now, latencyMs: 100 },
+      ]);
+    const c = a.getSnapshot().context;
+    expect(c.latencyEwmaMs).toBeCloseTo(2000, 0);
+    // The latencies users saw (for p95) are the whole answers, queueing included.
+    expect(c.latencies.every((l) => l === 5000)).toBe(true);
+    // Without Ollama's figures, the whole latency is all there is.
+    feed(a, ok(4000));
+    expect(a.getSnapshot().context.latencyEwmaMs).toBeCloseTo(2400, 0);
+  });
+
   it('context is plain JSON', () => {
     const a = loadedSeedActor();
     feed(a, ok(), 3);

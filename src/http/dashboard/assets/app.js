@@ -147,7 +147,7 @@ function circuitCell(circuit) {
 
 /** Probes measure latency without serving anyone: say so rather than "never" beside latency figures. */
 function lastUsed(model) {
-  if (model.last_used || model.latency_ewma_ms === null || model.latency_ewma_ms === undefined)
+  if (model.last_used || model.probe_latency_ms === null || model.probe_latency_ms === undefined)
     return relativeTime(model.last_used, 'ago');
   return el(
     'span',
