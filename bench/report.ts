@@ -6,6 +6,7 @@ import { ok, pct, table, us } from './lib/markdown.ts';
 import type { OverheadResult } from './overhead.ts';
 import { overheadSection } from './overhead-report.ts';
 import { type ReplicasBenchResult, replicasSection, replicasTargets } from './replicas.ts';
+import { crossCheckSection } from './scheduler/cross-check.ts';
 import type { SchedulerResult } from './scheduler/index.ts';
 import type { SimulationBenchResult } from './simulation.ts';
 import type { SoakResult } from './soak.ts';
@@ -42,6 +43,18 @@ export function targetRows(
   for (const t of r.overhead?.targets ?? []) rows.push(['overhead', t.name, t.goal, t.value, t.met, t.note]);
   for (const t of r.scheduler?.targets ?? [])
     rows.push(['scheduler', t.name, t.goal, t.value, t.met, t.note]);
+  if (r.scheduler?.cross_check)
+    rows.push([
+      'scheduler',
+      'socket bench vs simulation, same trace',
+      'agree within tolerance',
+      `${r.scheduler.cross_check.rows.filter((x) => x.agrees).length} of ${r.scheduler.cross_check.rows.length} figures`,
+      r.scheduler.cross_check.agrees,
+      r.scheduler.cross_check.rows
+        .filter((x) => !x.agrees)
+        .map((x) => `${x.figure}: ${x.socket} vs ${x.simulated}`)
+        .join('; '),
+    ]);
   for (const t of r.simulation?.targets ?? [])
     rows.push([
       'simulation',
@@ -313,6 +326,8 @@ function schedulerSection(s: SchedulerResult): string {
         p.refused,
       ]),
     ),
+    // Results recorded before the cross-check existed have none.
+    ...(s.cross_check ? ['', crossCheckSection(s.cross_check)] : []),
   ].join('\n');
 }
 

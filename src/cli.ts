@@ -32,9 +32,29 @@ Usage:
 Environment: RMM_CONFIG, OLLAMA_HOST, RMM_HOST, RMM_PORT, RMM_STATE_DIR, RMM_API_KEY, RMM_LOG_LEVEL,
 RMM_REDIS_URL, RMM_REPLICA_ID.`;
 
+/**
+ * `rmm COMMAND --help`: the command's own entry of the usage text (its lines up to the next command), or
+ * null for a command the text does not list.
+ */
+export function usageOf(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  rmm ${command} `) || l === `  rmm ${command}`);
+  if (start < 0) return null;
+  let end = start + 1;
+  while (end < lines.length && lines[end]!.startsWith('   ') && !lines[end]!.startsWith('  rmm ')) end++;
+  return `Usage:\n${lines.slice(start, end).join('\n')}\n\nrmm help lists every command.`;
+}
+
 /** Entry point for bin/rmm.js; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const usage = usageOf(command);
+    if (usage !== null) {
+      console.log(usage);
+      return 0;
+    }
+  }
   try {
     switch (command) {
       case 'serve':

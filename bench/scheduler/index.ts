@@ -7,6 +7,7 @@ import { seedWorld } from '../lib/configs.ts';
 import { postJson } from '../lib/http.ts';
 import { percentile, round } from '../lib/stats.ts';
 import { startWorld } from '../lib/world.ts';
+import { type CrossCheck, crossCheck } from './cross-check.ts';
 import { compareEvictionPolicies, type PolicyRow } from './eviction.ts';
 import { type LoadTally, meterLoads } from './load-meter.ts';
 import { type Outcome, replay } from './replay.ts';
@@ -45,6 +46,8 @@ export interface SchedulerResult {
   service: SystemFigures;
   baseline: SystemFigures;
   eviction_policies: PolicyRow[];
+  /** The same trace through the simulation engine in virtual time, figure by figure. */
+  cross_check?: CrossCheck;
   targets: Array<{ name: string; goal: string; value: number; met: boolean; note: string }>;
 }
 
@@ -74,6 +77,8 @@ export async function runScheduler(opts: {
   const service = await runService(config, trace, scale, opts.log);
   const baseline = await runBaseline(config, trace, scale, opts.log);
   const policies = compareEvictionPolicies(seedWorld(1), trace);
+  const cross = await crossCheck(trace, service);
+  opts.log(`scheduler: cross-check with the simulation engine ${cross.agrees ? 'agrees' : 'DISAGREES'}`);
 
   const interactive = service.hit_rate.interactive.hit_rate;
   const loadRatio = baseline.load_s > 0 ? service.load_s / baseline.load_s : 0;
@@ -89,6 +94,7 @@ export async function runScheduler(opts: {
     service,
     baseline,
     eviction_policies: policies,
+    cross_check: cross,
     targets: [
       {
         name: 'interactive deadline hit rate',
