@@ -80,6 +80,7 @@ export async function tryModel(
     }
     try {
       const timeLeft = Math.max(1, Math.min(ctx.deadline - clock.now(), timeoutMs));
+      const callStart = clock.now();
       const result = request.embed
         ? await embedCall(backend, request, attempt.model, timeLeft, deps.keepAlive)
         : await backend.infer(
@@ -98,17 +99,17 @@ export async function tryModel(
             }),
           );
       const f = result.final;
+      const latencyMs = clock.now() - attemptStart;
+      const serviceMs = serviceTimeMs(clock.now() - callStart, f);
       ended(
         deps,
         attempt.id,
         {
           type: 'REQUEST_SUCCEEDED',
-          latencyMs: clock.now() - attemptStart,
+          latencyMs,
           ...(f.eval_count !== undefined &&
             f.eval_duration !== undefined && { evalCount: f.eval_count, evalMs: f.eval_duration / 1e6 }),
-          ...(f.eval_duration !== undefined && {
-            serviceMs: (f.eval_duration + (f.prompt_eval_duration ?? 0)) / 1e6,
-          }),
+          ...(serviceMs !== undefined && { serviceMs }),
         },
         requestId,
       );
@@ -282,4 +283,19 @@ function describe(err: unknown, signal?: AbortSignal): ErrorInfo {
   const phase = err instanceof AttemptError ? err.phase : 'connect';
   const cause = err instanceof AttemptError ? err.cause : err;
   return classifyError(cause, phase, { callerAborted: signal?.aborted === true });
+}
+
+/**
+ * The time the model spent on an answer: how long the call to Ollama took (after our own waits for a load
+ * and a slot) times the share of Ollama's own total (its queue, a load, prompt, generation) that was prompt
+ * and generation. A share rather than Ollama's nanoseconds, because those are in the host's time: a
+ * simulator running compressed time reports simulated durations, and our clock is the real one.
+ */
+function serviceTimeMs(
+  callMs: number,
+  f: { total_duration?: number; prompt_eval_duration?: number; eval_duration?: number },
+): number | undefined {
+  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0) return undefined;
+  const share = (f.eval_duration + (f.prompt_eval_duration ?? 0)) / f.total_duration;
+  return callMs * Math.min(1, share);
 }
