@@ -295,7 +295,8 @@ function serviceTimeMs(
   callMs: number,
   f: { total_duration?: number; prompt_eval_duration?: number; eval_duration?: number },
 ): number | undefined {
-  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0) return undefined;
+  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0)
+    return undefined;
   const share = (f.eval_duration + (f.prompt_eval_duration ?? 0)) / f.total_duration;
   return callMs * Math.min(1, share);
 }
