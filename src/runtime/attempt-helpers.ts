@@ -49,3 +49,19 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * The time the model spent on an answer: how long the call to Ollama took (after our own waits for a load
+ * and a slot) times the share of Ollama's own total (its queue, a load, prompt, generation) that was prompt
+ * and generation. A share rather than Ollama's nanoseconds, because those are in the host's time: a
+ * simulator running compressed time reports simulated durations, and our clock is the real one.
+ */
+export function serviceTimeMs(
+  callMs: number,
+  f: { total_duration?: number; prompt_eval_duration?: number; eval_duration?: number },
+): number | undefined {
+  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0)
+    return undefined;
+  const share = (f.eval_duration + (f.prompt_eval_duration ?? 0)) / f.total_duration;
+  return callMs * Math.min(1, share);
+}

@@ -6,7 +6,7 @@ import { backoffDelay } from '../policy/backoff.ts';
 import { classifyError, type Classification as ErrorInfo } from '../policy/errors.ts';
 import { attemptTimeoutMs, loadWaitUntil, retryVerdict } from '../policy/retry-rules.ts';
 import type { PlannedAttempt } from '../policy/select.ts';
-import { confirmMissing, hostLevel, sleep } from './attempt-helpers.ts';
+import { confirmMissing, hostLevel, serviceTimeMs, sleep } from './attempt-helpers.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { waitForLoad } from './load-wait.ts';
 import { acquireSlot, SlotTimeoutError } from './slots.ts';
@@ -283,20 +283,4 @@ function describe(err: unknown, signal?: AbortSignal): ErrorInfo {
   const phase = err instanceof AttemptError ? err.phase : 'connect';
   const cause = err instanceof AttemptError ? err.cause : err;
   return classifyError(cause, phase, { callerAborted: signal?.aborted === true });
-}
-
-/**
- * The time the model spent on an answer: how long the call to Ollama took (after our own waits for a load
- * and a slot) times the share of Ollama's own total (its queue, a load, prompt, generation) that was prompt
- * and generation. A share rather than Ollama's nanoseconds, because those are in the host's time: a
- * simulator running compressed time reports simulated durations, and our clock is the real one.
- */
-function serviceTimeMs(
-  callMs: number,
-  f: { total_duration?: number; prompt_eval_duration?: number; eval_duration?: number },
-): number | undefined {
-  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0)
-    return undefined;
-  const share = (f.eval_duration + (f.prompt_eval_duration ?? 0)) / f.total_duration;
-  return callMs * Math.min(1, share);
 }
