@@ -1,4 +1,5 @@
-import type { ChainEntry, TaskType, Urgency } from '../config/schema.ts';
+import type { ChainEntry, Urgency } from '../config/schema.ts';
+import { type Capability, missingCapabilities } from './capabilities.ts';
 import {
   type CandidateState,
   generationMs,
@@ -9,18 +10,22 @@ import {
   takesTraffic,
   timeToLoadedMs,
 } from './estimate.ts';
-import {
-  chosenWords,
-  deadlineWords,
-  formatDuration,
-  openDetail,
-  type SlowCause,
-  slowDetail,
-} from './select-reason.ts';
+import { explain } from './select-explain.ts';
+import { LOADED_BONUS, sortAttempts, sortLate } from './select-order.ts';
+import { deadlineWords, openDetail, type SlowCause, slowDetail } from './select-reason.ts';
+import type { BackgroundLoad, Scan, SelectionInput, SelectionPlan, SkipReason } from './select-types.ts';
 
 export type { CandidateState } from './estimate.ts';
-
-import { type Capability, missingCapabilities } from './capabilities.ts';
+export { LOADED_BONUS } from './select-order.ts';
+export type {
+  BackgroundLoad,
+  LateCandidate,
+  PlannedAttempt,
+  SelectionInput,
+  SelectionPlan,
+  SkippedCandidate,
+  SkipReason,
+} from './select-types.ts';
 
 /**
  * Which models to try for one request, in order. Pure and per request: loops over small arrays, one
@@ -37,108 +42,6 @@ import { type Capability, missingCapabilities } from './capabilities.ts';
  * attempt's quality is its chain quality (0 for a named model outside the chain). Candidates that would
  * answer after the deadline are listed in `late`, soonest first.
  */
-
-export interface SelectionInput {
-  taskType: TaskType;
-  urgency: Urgency;
-  deadlineMs: number;
-  now: number;
-  /** A concrete model the caller asked for: tried first, then `chain`. */
-  namedModel?: string | undefined;
-  /** Try the named model first even when it cannot answer by the deadline (Ollama drop-in semantics). */
-  waitForNamedModel?: boolean;
-  chain: ReadonlyArray<ChainEntry>;
-  /** One per model × host. */
-  candidates: ReadonlyArray<CandidateState>;
-  outOfChainFallback: boolean;
-  /** Ranks out-of-chain models (normally the `general` chain); a model not in it has quality 0. */
-  fallbackChain?: ReadonlyArray<ChainEntry>;
-  expectedOutputTokens: number;
-  partialOffloadSlowdown: number;
-  /** Quality a loaded model is worth over a cold one; default by urgency (LOADED_BONUS). */
-  loadedBonus?: number;
-  /** What the request needs of a model (tools, thinking, vision...); default: completion. */
-  required?: readonly Capability[];
-  /** Estimated prompt tokens: a model whose context is smaller is skipped (Ollama would truncate). */
-  promptTokens?: number;
-}
-
-export interface PlannedAttempt {
-  id: string;
-  model: string;
-  host: string;
-  quality: number;
-  expectedMs: number;
-  /** Not in memory yet (unloaded or still loading): the journey must ensure it is loaded first. */
-  needsLoad: boolean;
-  outOfChain: boolean;
-  /** The model the caller named. */
-  named: boolean;
-  /** Its host's place in the config's host list (0 first): the priority among hosts. */
-  hostRank: number;
-}
-
-export type SkipReason =
-  | 'no_capability'
-  | 'context_too_small'
-  | 'host_down'
-  | 'circuit_open'
-  | 'half_open_busy'
-  | 'missing'
-  | 'unloading'
-  | 'unavailable'
-  | 'too_slow'
-  | 'no_slot'
-  | 'no_vram';
-
-export interface SkippedCandidate {
-  /** Null when the model is on no host at all. */
-  id: string | null;
-  model: string;
-  host: string;
-  quality: number;
-  reason: SkipReason;
-  detail: string;
-}
-
-export interface LateCandidate {
-  id: string;
-  model: string;
-  host: string;
-  quality: number;
-  expectedMs: number;
-  needsLoad: boolean;
-  hostRank: number;
-}
-
-export interface BackgroundLoad {
-  id: string;
-  model: string;
-  host: string;
-}
-
-export interface SelectionPlan {
-  attempts: PlannedAttempt[];
-  skipped: SkippedCandidate[];
-  /** At most one: the best model that missed the deadline only because it is not loaded. */
-  loadInBackground: BackgroundLoad[];
-  /** Would answer, but after the deadline; soonest first. */
-  late: LateCandidate[];
-  reason: string;
-}
-
-interface Scan {
-  input: SelectionInput;
-  deadline: string;
-  multiHost: boolean;
-  attempts: PlannedAttempt[];
-  skipped: SkippedCandidate[];
-  late: LateCandidate[];
-  bg: CandidateState | null;
-  bgQuality: number;
-  bgExpected: number;
-  bgNamed: boolean;
-}
 
 export function selectModels(input: SelectionInput): SelectionPlan {
   const scan: Scan = {
@@ -386,101 +289,4 @@ function hasSeveralHosts(candidates: ReadonlyArray<CandidateState>): boolean {
   if (first === undefined) return false;
   for (let i = 1; i < candidates.length; i++) if (candidates[i]!.host !== first.host) return true;
   return false;
-}
-
-/**
- * How much quality a model already in memory is worth, by urgency. The seed: interactive requests
- * "heavily favor loaded models", background ones "balance quality vs wait time", batch ones "prefer the
- * highest quality regardless of load time". A cold model goes first only when it beats the best loaded
- * one by more than this; the better cold model is then loaded in the background for the requests after.
- */
-export const LOADED_BONUS: Readonly<Record<Urgency, number>> = { interactive: 1, background: 0.1, batch: 0 };
-
-/** a before b? Named first, chain before out-of-chain, quality desc (loaded models get `bonus`), expected time asc. */
-function before(a: PlannedAttempt, b: PlannedAttempt, bonus: number): boolean {
-  if (a.named !== b.named) return a.named;
-  if (a.outOfChain !== b.outOfChain) return !a.outOfChain;
-  const qa = a.quality + (a.needsLoad ? 0 : bonus);
-  const qb = b.quality + (b.needsLoad ? 0 : bonus);
-  if (qa !== qb) return qa > qb;
-  // The same model on several hosts: the host listed first takes the traffic while it can answer in time
-  // (priority failover, not balancing), the others when it cannot.
-  if (a.model === b.model && a.hostRank !== b.hostRank) return a.hostRank < b.hostRank;
-  return a.expectedMs < b.expectedMs;
-}
-
-// Insertion sorts: the arrays hold a handful of entries and are mostly in order already (chain order).
-function sortAttempts(xs: PlannedAttempt[], bonus: number): void {
-  for (let i = 1; i < xs.length; i++) {
-    const x = xs[i]!;
-    let j = i - 1;
-    while (j >= 0 && before(x, xs[j]!, bonus)) {
-      xs[j + 1] = xs[j]!;
-      j--;
-    }
-    xs[j + 1] = x;
-  }
-}
-
-function sortLate(xs: LateCandidate[]): void {
-  for (let i = 1; i < xs.length; i++) {
-    const x = xs[i]!;
-    let j = i - 1;
-    while (j >= 0 && x.expectedMs < xs[j]!.expectedMs) {
-      xs[j + 1] = xs[j]!;
-      j--;
-    }
-    xs[j + 1] = x;
-  }
-}
-
-function label(scan: Scan, model: string, host: string): string {
-  return scan.multiHost && host !== '' ? `${model}@${host}` : model;
-}
-
-/** Names the choice and why each better candidate was skipped. */
-function explain(scan: Scan, first: PlannedAttempt | undefined, bgId: string | undefined): string {
-  let out = '';
-  // Only better candidates are worth a word; a served named model needs none.
-  const bar =
-    first === undefined || first.outOfChain ? -1 : first.named ? Number.POSITIVE_INFINITY : first.quality;
-  const skipped = scan.skipped;
-  for (let i = 0; i < skipped.length; i++) {
-    const s = skipped[i]!;
-    // What the request needs (a capability, a long enough context) is always worth a word.
-    const needs = s.reason === 'no_capability' || s.reason === 'context_too_small';
-    if (s.quality < bar && s.model !== scan.input.namedModel && !needs) continue;
-    if (out !== '') out += '; ';
-    out += `${label(scan, s.model, s.host)} skipped: ${s.detail}`;
-    if (s.id !== null && s.id === bgId) out += ' (loading in background)';
-  }
-  if (out !== '') out += '; ';
-  if (first === undefined) {
-    out += `no model can answer within the ${scan.deadline}`;
-    const soonest = scan.late[0];
-    if (soonest !== undefined)
-      out += `; soonest late option: ${label(scan, soonest.model, soonest.host)} (${formatDuration(soonest.expectedMs)} expected)`;
-    return out;
-  }
-  let loading = false;
-  if (first.needsLoad) {
-    const cs = scan.input.candidates;
-    for (let i = 0; i < cs.length; i++) if (cs[i]!.id === first.id) loading = isLoading(cs[i]!);
-  }
-  return (
-    out +
-    chosenWords(
-      {
-        name: label(scan, first.model, first.host),
-        quality: first.quality,
-        expectedMs: first.expectedMs,
-        needsLoad: first.needsLoad,
-        loading,
-        named: first.named,
-        outOfChain: first.outOfChain,
-      },
-      scan.input.taskType,
-      scan.deadline,
-    )
-  );
 }
