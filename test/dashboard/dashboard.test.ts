@@ -174,6 +174,45 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says which replica it is and who plans each host when replicas share the fleet', async () => {
+    await serve();
+    const { page, problems } = await openPage();
+    await page.locator('body[data-connection="live"]').waitFor(WAIT);
+    // Alone: no replica badge at all.
+    expect(await page.locator('#replica').isVisible()).toBe(false);
+    manager.status_.shared_state = {
+      mode: 'redis',
+      replica: 'rmm-a',
+      redis: {
+        url: 'redis://127.0.0.1:6379',
+        connected: true,
+        since: new Date().toISOString(),
+        last_error: null,
+      },
+      fallback: false,
+      lease_s: 5,
+      planners: {
+        local: { replica: 'rmm-a', token: 3, this_replica: true },
+        gpu2: { replica: 'rmm-b', token: 7, this_replica: false },
+      },
+    };
+    const badge = page.locator('#replica');
+    await badge.waitFor({ state: 'visible', ...WAIT });
+    expect(await badge.textContent()).toBe(
+      'replica rmm-a · Redis connected · local planned here, gpu2 planned by rmm-b',
+    );
+    // Redis goes away: the badge says this replica plans alone, in the warning colours.
+    if (manager.status_.shared_state.mode === 'redis') manager.status_.shared_state.redis.connected = false;
+    await page.waitForFunction(
+      () => document.querySelector('#replica')?.textContent?.includes('planning alone'),
+      undefined,
+      WAIT,
+    );
+    expect(await badge.getAttribute('class')).toContain('badge-replica-alone');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it('reconnects after the stream drops and shows a status read failure', async () => {
     await serve();
     const { page, problems } = await openPage();
