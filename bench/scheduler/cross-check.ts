@@ -2,7 +2,6 @@ import type { DayRequest } from '../../src/simulate/day-trace.ts';
 import { simulate } from '../../src/simulate/simulate.ts';
 import { seedWorld } from '../lib/configs.ts';
 import { round } from '../lib/stats.ts';
-import type { SystemFigures } from './index.ts';
 
 /**
  * The socket bench and `rmm simulate` on the same trace: the service over HTTP in compressed real time, and
@@ -11,6 +10,15 @@ import type { SystemFigures } from './index.ts';
  * time at × scale (a millisecond of noise is 100 simulated ms at × 0.01), so the tolerances are wide where
  * timing decides (deadline hits, what got loaded when) and narrow for quality.
  */
+/** What the socket run measured, as far as the cross-check reads it (the scheduler bench's SystemFigures). */
+export interface SocketFigures {
+  requests: number;
+  answered: number;
+  hit_rate: Record<'interactive' | 'background', { hit_rate: number }>;
+  mean_quality_all: number;
+  load_s: number;
+}
+
 export interface CrossCheckRow {
   figure: string;
   socket: number;
@@ -27,7 +35,7 @@ export interface CrossCheck {
   wall_s: number;
 }
 
-export async function crossCheck(trace: readonly DayRequest[], socket: SystemFigures): Promise<CrossCheck> {
+export async function crossCheck(trace: readonly DayRequest[], socket: SocketFigures): Promise<CrossCheck> {
   const started = performance.now();
   const report = await simulate({
     config: seedWorld(1),

@@ -1,4 +1,5 @@
 import type { ErrorClass } from '../../src/policy/errors.ts';
+import type { CandidateStatus } from '../../src/policy/estimate.ts';
 
 /**
  * The model actor's public shapes. Everything here is plain JSON: the context is persisted as is, and
@@ -198,15 +199,8 @@ export type ModelEventType = ModelEvent['type'];
 export type ModelEventOf<T extends ModelEventType> = Extract<ModelEvent, { type: T }>;
 export type FailureEvent = ModelEventOf<'REQUEST_FAILED' | 'LOAD_FAILED' | 'PROBE_FAILED'>;
 
-export type ModelStateValue =
-  | 'unloaded'
-  | 'loading'
-  | 'loaded'
-  | 'degraded'
-  | 'open'
-  | 'halfOpen'
-  | 'missing'
-  | 'unloading';
+/** The machine's top-level states: one definition, kept with the policy that reads them. */
+export type ModelStateValue = CandidateStatus;
 
 /** Input of the deadline timer actor: fire DEADLINE_REACHED once the clock reaches `at`. */
 export interface DeadlineTimerInput {

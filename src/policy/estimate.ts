@@ -1,4 +1,3 @@
-import type { ModelStateValue } from '../../machines/model/types.ts';
 import type { Config, Urgency } from '../config/schema.ts';
 
 /**
@@ -7,8 +6,20 @@ import type { Config, Urgency } from '../config/schema.ts';
  * time is always passed in.
  */
 
-/** The model actor's states, as selection reads them. */
-export type CandidateStatus = ModelStateValue;
+/**
+ * The model actor's lifecycle states. Defined here, with the policy that reads them, so policy needs nothing
+ * from machines/ (machines/ builds on policy: the supervisor's transitions call its planners); the model
+ * machine's `ModelStateValue` is this type.
+ */
+export type CandidateStatus =
+  | 'unloaded'
+  | 'loading'
+  | 'loaded'
+  | 'degraded'
+  | 'open'
+  | 'halfOpen'
+  | 'missing'
+  | 'unloading';
 
 /** One model on one host, as selection sees it. Times are epoch milliseconds, durations milliseconds. */
 export interface CandidateState {
