@@ -211,6 +211,10 @@ export function textCompletionEncoder(ids: CompletionIds, includeUsage: boolean)
 
 const event = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 
+/** A content no model writes, to find where the content goes in a serialised chunk. */
+const FRAME_MARK = '\u0000rmm-content\u0000';
+const FRAME_MARK_JSON = JSON.stringify(FRAME_MARK);
+
 /** SSE as OpenAI sends it: role in the first delta only, a finish chunk, the optional usage chunk, [DONE]. */
 export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): StreamEncoder {
   let first = true;
@@ -222,14 +226,26 @@ export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): Stream
     system_fingerprint: 'fp_rmm',
     choices: [{ index: 0, delta, finish_reason: finish }],
   });
+  // Most chunks of a stream are a plain content delta: their event is the same bytes around the content,
+  // so it is cut once from a serialised sample and only the content is serialised per chunk.
+  let frame: { model: string; head: string; tail: string } | undefined;
+  const contentEvent = (model: string, content: string) => {
+    if (frame?.model !== model) {
+      const sample = event(chunk(model, { content: FRAME_MARK }, null));
+      const at = sample.indexOf(FRAME_MARK_JSON);
+      frame = { model, head: sample.slice(0, at), tail: sample.slice(at + FRAME_MARK_JSON.length) };
+    }
+    return frame.head + JSON.stringify(content) + frame.tail;
+  };
   return {
     contentType: 'text/event-stream; charset=utf-8',
     chunk(c) {
-      const delta: Record<string, unknown> = first ? { role: 'assistant' } : {};
-      first = false;
       const content = c.message?.content ?? c.response ?? '';
       const thinking = c.message?.thinking ?? c.thinking;
       const toolCalls = c.message?.tool_calls;
+      if (!first && !thinking && !toolCalls?.length) return contentEvent(c.model, content);
+      const delta: Record<string, unknown> = first ? { role: 'assistant' } : {};
+      first = false;
       if (content || (!thinking && !toolCalls?.length)) delta['content'] = content;
       if (thinking) delta['reasoning'] = thinking;
       if (toolCalls?.length) {
