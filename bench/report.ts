@@ -1,3 +1,4 @@
+import type { Figures } from '../src/simulate/figures.ts';
 import type { ChaosBenchResult } from './chaos.ts';
 import type { FailoverResult } from './failover.ts';
 import type { ProfileSummary } from './lib/cpu-profile.ts';
@@ -426,7 +427,7 @@ function simulationSection(s: SimulationBenchResult): string {
       `${pct(f.urgency.interactive.deadline_hit)} (${b ? pct(b.urgency.interactive.deadline_hit) : '–'})`,
       `${f.urgency.interactive.ttft_p50_s} / ${f.urgency.interactive.ttft_p95_s} (${b ? `${b.urgency.interactive.ttft_p50_s} / ${b.urgency.interactive.ttft_p95_s}` : '–'})`,
       `${f.load_s} (${b?.load_s ?? '–'})`,
-      `${f.quality_vs_ideal} (${b?.quality_vs_ideal ?? '–'}); fitting ${f.quality_vs_fitting_ideal}`,
+      `${f.quality_vs_ideal} (${b?.quality_vs_ideal ?? '–'}); fitting ${f.quality_vs_fitting_ideal}${gapWords(f)}`,
       `${f.interactive_misses.late} / ${f.interactive_misses.failed}`,
       `${f.evictions_by_us} / ${f.evictions_by_ollama} (${b ? `${b.evictions_by_us} / ${b.evictions_by_ollama}` : '–'})`,
       `${f.answered_pct}%`,
@@ -458,4 +459,12 @@ function simulationSection(s: SimulationBenchResult): string {
     '',
     `Fault search: ${s.explore.runs} seeds, each two busy hours under a random schedule of every fault kind (one model or a whole host; host restarts with downtime) for 80 minutes, then checked: no request lost or failed without an RMM_ code, VRAM never over budget, no circuit open and no load stuck 10 minutes after the faults end, \`replay --verify\` holds. ${s.explore.failing_seeds.length === 0 ? 'No invariant broken.' : `Broken on seeds ${s.explore.failing_seeds.join(', ')}:\n\n${s.explore.summary}`} (${s.explore.wall_s} s)`,
   ].join('\n');
+}
+
+/** Where the quality went, when the results have it (older results do not). */
+function gapWords(f: Figures): string {
+  // Optional: results/latest.json written before the gap existed is still rendered.
+  const g = f.quality_gap as Figures['quality_gap'] | undefined;
+  if (!g) return '';
+  return `; bound ${g.bound_vs_ideal}; lost: ${g.not_fitting} does not fit, ${g.burst} bursts, ${g.other} other`;
 }

@@ -1,6 +1,7 @@
 import { type Config, URGENCIES, type Urgency } from '../config/schema.ts';
 import type { SimulatorServer } from '../simulator/server.ts';
 import { bestOf, deadlineMsOf, qualityOf } from './quality.ts';
+import { bestFitting, type QualityGap, qualityGap } from './quality-gap.ts';
 import type { Outcome } from './run-trace.ts';
 import type { SimRequest } from './trace.ts';
 
@@ -25,6 +26,8 @@ export interface Figures {
    * partially offloaded, ~4× slower, after a 20–45 s load: no interactive request can wait for it).
    */
   quality_vs_fitting_ideal: number;
+  /** Where quality falls short of the ideal, and the best any policy could do (see quality-gap.ts). */
+  quality_gap: QualityGap;
   /** Interactive requests past their deadline: answered late, or failed. */
   interactive_misses: { late: number; failed: number };
   evictions_by_us: number;
@@ -85,6 +88,7 @@ export function figuresOf(
     ideal_quality: round(ideal / Math.max(1, outcomes.length), 4),
     quality_vs_ideal: round(ideal === 0 ? 0 : quality / ideal, 4),
     quality_vs_fitting_ideal: round(fitting === 0 ? 0 : quality / fitting, 4),
+    quality_gap: qualityGap(config, trace, outcomes, card),
     interactive_misses: {
       late: outcomes.filter(
         (o, i) =>
@@ -97,13 +101,6 @@ export function figuresOf(
     vram_peak_gb: round(peak / 1e9, 2),
     errors,
   };
-}
-
-/** The best quality in the task's chain among models no bigger than the card. */
-function bestFitting(config: Readonly<Config>, task: SimRequest['task_type'], cardGb: number): number {
-  const chain = config.chains[task] ?? config.chains['general'] ?? [];
-  const fits = chain.filter((e) => (config.models[e.model]?.size_gb ?? Number.POSITIVE_INFINITY) <= cardGb);
-  return Math.max(0, ...fits.map((e) => e.quality));
 }
 
 export interface Target {

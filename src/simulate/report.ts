@@ -19,6 +19,11 @@ export function renderReport(r: SimulateReport, wallS: number, stateDir: string)
     ['load time (loads)', (f) => `${f.load_s} s (${f.loads})`],
     ['quality vs ideal', (f) => `${f.quality_vs_ideal} (${f.quality} of ${f.ideal_quality})`],
     ['quality vs best that fits the card', (f) => `${f.quality_vs_fitting_ideal}`],
+    ['best any policy could do vs ideal', (f) => `${f.quality_gap.bound_vs_ideal}`],
+    [
+      'quality lost: best does not fit / burst / other',
+      (f) => `${f.quality_gap.not_fitting} / ${f.quality_gap.burst} / ${f.quality_gap.other}`,
+    ],
     [
       'interactive misses: late / failed',
       (f) => `${f.interactive_misses.late} / ${f.interactive_misses.failed}`,
