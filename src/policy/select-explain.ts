@@ -2,6 +2,9 @@ import { isLoading } from './estimate.ts';
 import { chosenWords, formatDuration } from './select-reason.ts';
 import type { PlannedAttempt, Scan } from './select-types.ts';
 
+/** What the explanation says of the model selection wants loaded for the requests that follow. */
+export const LOADING_IN_BACKGROUND = ' (loading in background)';
+
 export function label(scan: Scan, model: string, host: string): string {
   return scan.multiHost && host !== '' ? `${model}@${host}` : model;
 }
@@ -20,7 +23,7 @@ export function explain(scan: Scan, first: PlannedAttempt | undefined, bgId: str
     if (s.quality < bar && s.model !== scan.input.namedModel && !needs) continue;
     if (out !== '') out += '; ';
     out += `${label(scan, s.model, s.host)} skipped: ${s.detail}`;
-    if (s.id !== null && s.id === bgId) out += ' (loading in background)';
+    if (s.id !== null && s.id === bgId) out += LOADING_IN_BACKGROUND;
   }
   if (out !== '') out += '; ';
   if (first === undefined) {

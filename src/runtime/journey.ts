@@ -10,7 +10,7 @@ import { type Outcome, tryModel } from './attempt.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { embedTarget, needsSkips, unsupported } from './journey-guards.ts';
 import { answered, failure, hostsDown } from './journey-result.ts';
-import { speculate } from './speculative-load.ts';
+import { speculate, withDeclinedLoad } from './speculative-load.ts';
 import type { JourneyRequest } from './upstream-call.ts';
 
 export type { JourneyDeps, JourneyObserver } from './journey-deps.ts';
@@ -205,6 +205,7 @@ function select(
     const why = speculate(speculation, bg.id, { urgency, requestId });
     if (why !== undefined) declined.push(why);
   }
+  plan.reason = withDeclinedLoad(plan.reason, declined);
   deps.journalSelection?.({
     kind: 'selection',
     at: now,

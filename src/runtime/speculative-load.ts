@@ -1,6 +1,7 @@
 import type { Urgency } from '../config/schema.ts';
 import { type DemandState, decayed } from '../policy/demand.ts';
 import { type SwapVerdict, swapVerdict } from '../policy/residency.ts';
+import { LOADING_IN_BACKGROUND } from '../policy/select-explain.ts';
 import type { Chains } from './chains.ts';
 import type { Fleet } from './fleet.ts';
 import type { Loader } from './loader.ts';
@@ -50,4 +51,16 @@ export function speculate(
   if (verdict && !verdict.worth) return verdict.reason;
   deps.loader.want(id, { mode: 'predicted', ...want }).catch(() => {});
   return undefined;
+}
+
+/**
+ * Selection's words promise the background load before speculation weighs it; when it was declined, the
+ * answer's `selection_reason` must say so instead.
+ */
+export function withDeclinedLoad(reason: string, declined: readonly string[]): string {
+  if (declined.length === 0) return reason;
+  return reason.replace(
+    LOADING_IN_BACKGROUND,
+    ' (not loaded in background: worth less than what it would evict)',
+  );
 }
