@@ -2,15 +2,17 @@ import { isLoading } from './estimate.ts';
 import { chosenWords, formatDuration } from './select-reason.ts';
 import type { PlannedAttempt, Scan } from './select-types.ts';
 
-/** What the explanation says of the model selection wants loaded for the requests that follow. */
-export const LOADING_IN_BACKGROUND = ' (loading in background)';
-
 export function label(scan: Scan, model: string, host: string): string {
   return scan.multiHost && host !== '' ? `${model}@${host}` : model;
 }
 
 /** Names the choice and why each better candidate was skipped. */
-export function explain(scan: Scan, first: PlannedAttempt | undefined, bgId: string | undefined): string {
+export function explain(
+  scan: Scan,
+  first: PlannedAttempt | undefined,
+  bgId: string | undefined,
+  declinedId?: string,
+): string {
   let out = '';
   // Only better candidates are worth a word; a served named model needs none.
   const bar =
@@ -23,7 +25,9 @@ export function explain(scan: Scan, first: PlannedAttempt | undefined, bgId: str
     if (s.quality < bar && s.model !== scan.input.namedModel && !needs) continue;
     if (out !== '') out += '; ';
     out += `${label(scan, s.model, s.host)} skipped: ${s.detail}`;
-    if (s.id !== null && s.id === bgId) out += LOADING_IN_BACKGROUND;
+    if (s.id !== null && s.id === bgId) out += ' (loading in background)';
+    else if (s.id !== null && s.id === declinedId)
+      out += ' (not loaded in background: worth less than what it would evict)';
   }
   if (out !== '') out += '; ';
   if (first === undefined) {

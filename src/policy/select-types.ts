@@ -27,6 +27,11 @@ export interface SelectionInput {
   required?: readonly Capability[];
   /** Estimated prompt tokens: a model whose context is smaller is skipped (Ollama would truncate). */
   promptTokens?: number;
+  /**
+   * Weighs a load for the requests that follow before the plan promises it: why not to load the model of
+   * actor `id` (it is worth less than what it would evict), or undefined to load it. Default: load it.
+   */
+  weighBackground?: (id: string) => string | undefined;
 }
 
 export interface PlannedAttempt {
@@ -88,6 +93,8 @@ export interface SelectionPlan {
   skipped: SkippedCandidate[];
   /** At most one: the best model that missed the deadline only because it is not loaded. */
   loadInBackground: BackgroundLoad[];
+  /** The load for the requests that follow that `weighBackground` declined, and why. */
+  backgroundDeclined?: BackgroundLoad & { why: string };
   /** Would answer, but after the deadline; soonest first. */
   late: LateCandidate[];
   reason: string;

@@ -72,6 +72,7 @@ export function selectModels(input: SelectionInput): SelectionPlan {
 
   const first = scan.attempts[0];
   const loadInBackground: BackgroundLoad[] = [];
+  let declined: SelectionPlan['backgroundDeclined'];
   // A better model passed over only because a loaded one was preferred: load it for the requests that follow.
   if (first !== undefined && !first.needsLoad && !first.named) {
     for (const a of scan.attempts) {
@@ -101,10 +102,19 @@ export function selectModels(input: SelectionInput): SelectionPlan {
         !first.named &&
         (first.outOfChain || scan.bgNamed || scan.bgQuality > first.quality)))
   ) {
-    loadInBackground.push({ id: bg.id, model: bg.model, host: bg.host });
+    const why = input.weighBackground?.(bg.id);
+    if (why === undefined) loadInBackground.push({ id: bg.id, model: bg.model, host: bg.host });
+    else declined = { id: bg.id, model: bg.model, host: bg.host, why };
   }
-  const reason = explain(scan, first, loadInBackground[0]?.id);
-  return { attempts: scan.attempts, skipped: scan.skipped, loadInBackground, late: scan.late, reason };
+  const reason = explain(scan, first, loadInBackground[0]?.id, declined?.id);
+  return {
+    attempts: scan.attempts,
+    skipped: scan.skipped,
+    loadInBackground,
+    ...(declined && { backgroundDeclined: declined }),
+    late: scan.late,
+    reason,
+  };
 }
 
 function scanModel(scan: Scan, model: string, quality: number, named: boolean): void {

@@ -10,7 +10,7 @@ import { type Outcome, tryModel } from './attempt.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { embedTarget, needsSkips, unsupported } from './journey-guards.ts';
 import { answered, failure, hostsDown } from './journey-result.ts';
-import { speculate, withDeclinedLoad } from './speculative-load.ts';
+import { speculationDeclined } from './speculative-load.ts';
 import type { JourneyRequest } from './upstream-call.ts';
 
 export type { JourneyDeps, JourneyObserver } from './journey-deps.ts';
@@ -198,14 +198,19 @@ function select(
     partialOffloadSlowdown: config.selection.partial_offload_slowdown,
     required: requiredCapabilities(request, request.embed !== undefined),
     promptTokens: estimatePromptTokens(request, request.embed?.input),
+    // Called only when selection has a load to hint at (rare): demand is read then, not per request.
+    weighBackground: (id) =>
+      speculationDeclined(
+        { fleet: deps.fleet, chains: deps.chains, demand: deps.ops.state().demand, now },
+        id,
+      ),
   });
-  const declined: string[] = [];
-  const speculation = { ...deps, demand: deps.ops.state().demand, now };
   for (const bg of plan.loadInBackground) {
-    const why = speculate(speculation, bg.id, { urgency, requestId });
-    if (why !== undefined) declined.push(why);
+    // For the requests that follow (already weighed against what it evicts); a hint, so it never takes
+    // the warm set's room.
+    deps.loader.want(bg.id, { mode: 'predicted', urgency, requestId }).catch(() => {});
   }
-  plan.reason = withDeclinedLoad(plan.reason, declined);
+  const declined = plan.backgroundDeclined;
   deps.journalSelection?.({
     kind: 'selection',
     at: now,
@@ -217,7 +222,7 @@ function select(
     late: plan.late.map((l) => l.id),
     skipped: plan.skipped.map((s) => ({ id: s.id, model: s.model, reason: s.reason })),
     ...(plan.loadInBackground[0] && { background: plan.loadInBackground[0].id }),
-    ...(declined.length > 0 && { background_declined: declined.join('; ') }),
+    ...(declined && { background: declined.id, background_declined: declined.why }),
   });
   return plan;
 }

@@ -1,7 +1,7 @@
 import type { Urgency } from '../config/schema.ts';
 import { type DemandState, decayed } from '../policy/demand.ts';
+import { isLoading, isResident } from '../policy/estimate.ts';
 import { type SwapVerdict, swapVerdict } from '../policy/residency.ts';
-import { LOADING_IN_BACKGROUND } from '../policy/select-explain.ts';
 import type { Chains } from './chains.ts';
 import type { Fleet } from './fleet.ts';
 import type { Loader } from './loader.ts';
@@ -19,7 +19,7 @@ export interface SpeculationDeps {
 }
 
 /** The verdict on loading the model of actor `id` now; null when it would evict nothing. */
-export function speculationVerdict(deps: SpeculationDeps, id: string): SwapVerdict | null {
+export function speculationVerdict(deps: Omit<SpeculationDeps, 'loader'>, id: string): SwapVerdict | null {
   const view = deps.fleet.view(id);
   if (!view || view.wouldEvict.length === 0) return null;
   const { demand: state, now } = deps;
@@ -27,7 +27,7 @@ export function speculationVerdict(deps: SpeculationDeps, id: string): SwapVerdi
   for (const [task, d] of Object.entries(state.tasks)) demand[task] = decayed(d, state.halfLifeS, now);
   const residents = deps.fleet
     .candidates()
-    .filter((c) => c.host === view.host && (c.resident === true || c.loadingStartedAt !== null))
+    .filter((c) => c.host === view.host && (isResident(c) || isLoading(c)))
     .map((c) => c.model);
   return swapVerdict({
     newcomer: view.model,
@@ -36,6 +36,12 @@ export function speculationVerdict(deps: SpeculationDeps, id: string): SwapVerdi
     demand,
     chainOf: (task) => deps.chains.get(task),
   });
+}
+
+/** Why not to load the model of actor `id` speculatively now; undefined when it is worth it. */
+export function speculationDeclined(deps: Omit<SpeculationDeps, 'loader'>, id: string): string | undefined {
+  const verdict = speculationVerdict(deps, id);
+  return verdict && !verdict.worth ? verdict.reason : undefined;
 }
 
 /**
@@ -47,20 +53,7 @@ export function speculate(
   id: string,
   want: { urgency?: Urgency; requestId?: string } = {},
 ): string | undefined {
-  const verdict = speculationVerdict(deps, id);
-  if (verdict && !verdict.worth) return verdict.reason;
-  deps.loader.want(id, { mode: 'predicted', ...want }).catch(() => {});
-  return undefined;
-}
-
-/**
- * Selection's words promise the background load before speculation weighs it; when it was declined, the
- * answer's `selection_reason` must say so instead.
- */
-export function withDeclinedLoad(reason: string, declined: readonly string[]): string {
-  if (declined.length === 0) return reason;
-  return reason.replace(
-    LOADING_IN_BACKGROUND,
-    ' (not loaded in background: worth less than what it would evict)',
-  );
+  const declined = speculationDeclined(deps, id);
+  if (declined === undefined) deps.loader.want(id, { mode: 'predicted', ...want }).catch(() => {});
+  return declined;
 }

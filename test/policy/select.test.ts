@@ -138,6 +138,33 @@ describe('selectModels: cold start with the seed catalog', () => {
     expect(plan.reason).toMatch(/answering out of chain from llama3\.2:3b \(loaded, ~\d+ ms expected\)$/);
   });
 
+  it('promises a background load only when weighing lets it through, and says so when it does not', () => {
+    const asked: string[] = [];
+    const plan = selectModels({
+      ...input(),
+      weighBackground: (id) => {
+        asked.push(id);
+        return 'not worth evicting llama3.2:8b for deepseek-coder:latest';
+      },
+    });
+    expect(asked).toEqual(['local/deepseek-coder:latest']);
+    expect(plan.loadInBackground).toEqual([]);
+    expect(plan.backgroundDeclined).toEqual({
+      id: 'local/deepseek-coder:latest',
+      model: 'deepseek-coder:latest',
+      host: 'local',
+      why: 'not worth evicting llama3.2:8b for deepseek-coder:latest',
+    });
+    expect(plan.reason).toContain(
+      'deepseek-coder:latest skipped: not loaded, load takes ~6 s > 5 s interactive deadline (not loaded in background: worth less than what it would evict)',
+    );
+    expect(plan.reason).not.toContain('(loading in background)');
+    // A weigher that lets it through changes nothing of the plan without one.
+    const through = selectModels({ ...input(), weighBackground: () => undefined });
+    const plain = selectModels(input());
+    expect(through).toEqual(plain);
+  });
+
   it('without out-of-chain fallback nothing meets the deadline: empty plan, late options, the coder loads', () => {
     const plan = selectModels(input({ outOfChainFallback: false }));
     expect(plan.attempts).toEqual([]);

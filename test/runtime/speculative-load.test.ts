@@ -4,7 +4,7 @@ import { createDemand, recordRequest } from '../../src/policy/demand.ts';
 import { Chains } from '../../src/runtime/chains.ts';
 import type { Fleet } from '../../src/runtime/fleet.ts';
 import type { Loader } from '../../src/runtime/loader.ts';
-import { speculate, withDeclinedLoad } from '../../src/runtime/speculative-load.ts';
+import { speculate } from '../../src/runtime/speculative-load.ts';
 
 const NOW = 1_767_571_200_000;
 
@@ -74,20 +74,5 @@ describe('speculate: loads for the requests that follow only when worth what the
     const demand = demandOf({ reasoning: 50 });
     expect(speculate({ fleet, loader, chains, demand, now: NOW }, 'local/tinyllama:latest')).toBeUndefined();
     expect(wants).toEqual([{ id: 'local/tinyllama:latest', mode: 'predicted' }]);
-  });
-});
-
-describe('withDeclinedLoad: the answer’s words follow what speculation decided', () => {
-  const reason =
-    'deepseek-r1:14b skipped: not loaded, load takes ~15 s > 5 s interactive deadline (loading in background); chose llama3.2:3b';
-  it('keeps the words when the load was asked for', () => {
-    expect(withDeclinedLoad(reason, [])).toBe(reason);
-  });
-  it('says it was not loaded, and why, when it was declined', () => {
-    const out = withDeclinedLoad(reason, ['not worth evicting llama3.2:8b for deepseek-r1:14b']);
-    expect(out).not.toContain('(loading in background)');
-    expect(out).toContain(
-      '(not loaded in background: worth less than what it would evict); chose llama3.2:3b',
-    );
   });
 });
