@@ -1,6 +1,5 @@
 import type { Classification } from '../policy/errors.ts';
 import type { PlannedAttempt } from '../policy/select.ts';
-import type { Clock } from '../time/clock.ts';
 import { clockSignal } from './clock-signal.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 
@@ -35,19 +34,6 @@ export async function confirmMissing(deps: JourneyDeps, attempt: PlannedAttempt)
   } finally {
     bound.clear();
   }
-}
-
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0) return resolve();
-    const done = () => {
-      clock.clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = clock.setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

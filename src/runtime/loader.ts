@@ -3,7 +3,7 @@ import type { Backend } from '../backend/backend.ts';
 import type { Config, Urgency } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
 import { classifyError } from '../policy/errors.ts';
-import type { Clock } from '../time/clock.ts';
+import { type Clock, sleep } from '../time/clock.ts';
 import { clockSignal } from './clock-signal.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -142,7 +142,7 @@ export class Loader {
     const leaseMs = this.config.shared_state.lease_s * 1000;
     for (let waited = 0; !this.mayPlan(host); waited += REWANT_MS) {
       if (waited >= leaseMs) return false;
-      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, REWANT_MS));
+      await sleep(this.clock, REWANT_MS);
     }
     return true;
   }
@@ -282,7 +282,7 @@ export class Loader {
         look.clear();
       }
       if (!ps.some((e) => e.name === model)) return;
-      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, UNLOAD_POLL_MS));
+      await sleep(this.clock, UNLOAD_POLL_MS);
     }
   }
 
