@@ -72,15 +72,11 @@ export interface SkippedCandidate {
   detail: string;
 }
 
-export interface LateCandidate {
-  id: string;
-  model: string;
-  host: string;
-  quality: number;
-  expectedMs: number;
-  needsLoad: boolean;
-  hostRank: number;
-}
+/** A candidate that would answer, but after the deadline: an attempt's figures, without its place in the plan. */
+export type LateCandidate = Pick<
+  PlannedAttempt,
+  'id' | 'model' | 'host' | 'quality' | 'expectedMs' | 'needsLoad' | 'hostRank'
+>;
 
 export interface BackgroundLoad {
   id: string;
