@@ -1,7 +1,7 @@
 import { type Config, URGENCIES, type Urgency } from '../config/schema.ts';
 import type { SimulatorServer } from '../simulator/server.ts';
-import { bestOf, deadlineMsOf, qualityOf } from './quality.ts';
-import { bestFitting, type QualityGap, qualityGap } from './quality-gap.ts';
+import { deadlineMsOf } from './quality.ts';
+import { type QualityGap, qualityGap, type RequestScore, scoreOf } from './quality-gap.ts';
 import type { Outcome } from './run-trace.ts';
 import type { SimRequest } from './trace.ts';
 
@@ -59,12 +59,13 @@ export function figuresOf(
   let fitting = 0;
   const card = Math.max(...config.hosts.map((h) => h.vram_gb));
   const errors: Record<string, number> = {};
-  outcomes.forEach((o, i) => {
-    const r = trace[i]!;
-    ideal += bestOf(config, r.task_type).quality;
-    fitting += bestFitting(config, r.task_type, card);
-    if (o.ok) quality += qualityOf(config, r.task_type, o.model).quality;
-    else errors[o.code ?? 'ERROR'] = (errors[o.code ?? 'ERROR'] ?? 0) + 1;
+  const scores: RequestScore[] = outcomes.map((o, i) => {
+    const score = scoreOf(config, trace[i]!, o, card);
+    ideal += score.best;
+    fitting += score.fits;
+    quality += score.got;
+    if (!o.ok) errors[o.code ?? 'ERROR'] = (errors[o.code ?? 'ERROR'] ?? 0) + 1;
+    return score;
   });
   let loadMs = 0;
   let loads = 0;
@@ -88,7 +89,7 @@ export function figuresOf(
     ideal_quality: round(ideal / Math.max(1, outcomes.length), 4),
     quality_vs_ideal: round(ideal === 0 ? 0 : quality / ideal, 4),
     quality_vs_fitting_ideal: round(fitting === 0 ? 0 : quality / fitting, 4),
-    quality_gap: qualityGap(config, trace, outcomes, card),
+    quality_gap: qualityGap(trace, scores),
     interactive_misses: {
       late: outcomes.filter(
         (o, i) =>

@@ -26,21 +26,28 @@ export interface QualityGap {
 export const BURST_SIZE = 4;
 export const BURST_WINDOW_S = 10;
 
-export function qualityGap(
-  config: Readonly<Config>,
-  trace: readonly SimRequest[],
-  outcomes: readonly Outcome[],
-  cardGb: number,
-): QualityGap {
+/** One request's qualities: the chain's best, the best that fits the card, and what it got (0 if failed). */
+export interface RequestScore {
+  best: number;
+  fits: number;
+  got: number;
+}
+
+export function scoreOf(config: Readonly<Config>, r: SimRequest, o: Outcome, cardGb: number): RequestScore {
+  return {
+    best: bestOf(config, r.task_type).quality,
+    fits: bestFitting(config, r.task_type, cardGb),
+    got: o.ok ? qualityOf(config, r.task_type, o.model).quality : 0,
+  };
+}
+
+export function qualityGap(trace: readonly SimRequest[], scores: readonly RequestScore[]): QualityGap {
   const bursty = inBursts(trace);
   let ideal = 0;
   let bound = 0;
   const gap = { not_fitting: 0, burst: 0, other: 0 };
-  outcomes.forEach((o, i) => {
+  scores.forEach(({ best, fits, got }, i) => {
     const r = trace[i]!;
-    const best = bestOf(config, r.task_type).quality;
-    const fits = bestFitting(config, r.task_type, cardGb);
-    const got = o.ok ? qualityOf(config, r.task_type, o.model).quality : 0;
     ideal += best;
     if (r.urgency === 'batch') {
       bound += best;
@@ -52,7 +59,7 @@ export function qualityGap(
     if (bursty[i] && got < fits) gap.burst += fits - got;
     else gap.other += fits - got;
   });
-  const n = Math.max(1, outcomes.length);
+  const n = Math.max(1, scores.length);
   return {
     bound_vs_ideal: round(ideal === 0 ? 0 : bound / ideal),
     not_fitting: round(gap.not_fitting / n),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaults.ts';
-import { qualityGap } from '../../src/simulate/quality-gap.ts';
+import { qualityGap, scoreOf } from '../../src/simulate/quality-gap.ts';
 import type { Outcome } from '../../src/simulate/run-trace.ts';
 import type { SimRequest } from '../../src/simulate/trace.ts';
 
@@ -31,7 +31,10 @@ describe('qualityGap: where quality goes short of the ideal, and the bound', () 
       answered,
     );
     outcomes.push(answered('deepseek-r1:14b'));
-    const g = qualityGap(config, trace, outcomes, 16);
+    const g = qualityGap(
+      trace,
+      trace.map((r, i) => scoreOf(config, r, outcomes[i]!, 16)),
+    );
     const n = trace.length;
     expect(g.not_fitting).toBeCloseTo((5 * (0.95 - 0.82)) / n, 4);
     expect(g.burst).toBeCloseTo((2 * (0.82 - 0.4)) / n, 4);
@@ -45,7 +48,7 @@ describe('qualityGap: where quality goes short of the ideal, and the bound', () 
   it('counts a failed request as nothing delivered, and a bigger card moves the bound to the ideal', () => {
     const trace = [req(0, 'reasoning', 'interactive')];
     const failed: Outcome = { ok: false, latencyMs: 1, ttftMs: 1, model: '', code: 'RMM_X' };
-    const g = qualityGap(config, trace, [failed], 48);
+    const g = qualityGap(trace, [scoreOf(config, trace[0]!, failed, 48)]);
     expect(g.bound_vs_ideal).toBe(1);
     expect(g.not_fitting).toBe(0);
     expect(g.other).toBeCloseTo(0.95, 4);
