@@ -71,6 +71,8 @@ export function initialContext(input: ModelInput): ModelContext {
     lastFailure: null,
     latencyEwmaMs: null,
     probeLatencyMs: null,
+    answerTokens: null,
+    tokenMs: null,
     latencies: [],
     latencyNext: 0,
     loadTimeMs: input.loadTimeMs,

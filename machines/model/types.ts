@@ -93,6 +93,13 @@ export interface ModelContext {
   latencyEwmaMs: number | null;
   /** The last health probe's latency: kept apart, a one-token probe says nothing of an answer's time. */
   probeLatencyMs?: number | null;
+  /**
+   * Tokens a real answer generated, and the wall time each took (EWMAs): with them a request that caps its
+   * output below the usual answer is estimated for the tokens it can get, not for the usual answer.
+   * Optional: snapshots written before they existed restore without them.
+   */
+  answerTokens?: number | null;
+  tokenMs?: number | null;
   /** Ring of the most recent latencies (at most LATENCY_RESERVOIR), for p95. */
   latencies: number[];
   latencyNext: number;
@@ -159,6 +166,8 @@ export type ModelEvent =
       evalMs?: number;
       /** Ollama's prompt and generation time (no queueing, no load), when it said. */
       serviceMs?: number;
+      /** The wall time of one generated token (the call's generation share ÷ eval_count), when it said. */
+      tokenMs?: number;
     } & At)
   | ({ type: 'REQUEST_FAILED' } & FailureFields & At)
   | ({ type: 'REQUEST_CANCELLED' } & At)

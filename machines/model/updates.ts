@@ -96,6 +96,10 @@ export function requestSucceeded(c: Ctx, e: ModelEventOf<'REQUEST_SUCCEEDED'>): 
     patch.tokensPerS = ewma(c.tokensPerS, (e.evalCount * 1000) / e.evalMs, LATENCY_EWMA_ALPHA);
     patch.tokenSamples = c.tokenSamples + 1;
   }
+  if (e.evalCount !== undefined && e.evalCount >= 1 && e.tokenMs !== undefined) {
+    patch.answerTokens = ewma(c.answerTokens ?? null, e.evalCount, LATENCY_EWMA_ALPHA);
+    patch.tokenMs = ewma(c.tokenMs ?? null, e.tokenMs, LATENCY_EWMA_ALPHA);
+  }
   return patch;
 }
 

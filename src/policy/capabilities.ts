@@ -59,3 +59,13 @@ export function estimatePromptTokens(request: CompletionRequest, embedInput?: re
   if (request.tools?.length) chars += JSON.stringify(request.tools).length;
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
+
+/**
+ * The request's own limit on generated tokens (options.num_predict, where max_tokens lands), when it sets a
+ * positive one; Ollama reads -1 and -2 as "no limit". An embedding generates nothing: 1.
+ */
+export function outputCap(request: CompletionRequest, embed: boolean): number | undefined {
+  if (embed) return 1;
+  const n = Number(request.options?.['num_predict']);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}

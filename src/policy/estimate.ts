@@ -41,6 +41,9 @@ export interface CandidateState {
   parallelSlots: number;
   /** EWMA of the time a loaded model took to answer (no load included); null before any measurement. */
   latencyEwmaMs: number | null;
+  /** Tokens its real answers generated, and the wall time of each (EWMAs); null or absent until measured. */
+  answerTokens?: number | null;
+  tokenMs?: number | null;
   /** Measured load time when there is one, else the configured one. */
   loadMs: number;
   /** When the load in progress started; null when none is. */
@@ -123,16 +126,32 @@ export function timeToLoadedMs(c: CandidateState, now: number): number {
   return c.loadMs;
 }
 
-/** Time to generate the answer once the model is loaded and a slot is free. */
+/**
+ * Time to generate the answer once the model is loaded and a slot is free. `outputCap` is the request's own
+ * limit on generated tokens (num_predict, max_tokens), when it sets one.
+ */
 export function generationMs(
   c: CandidateState,
   expectedOutputTokens: number,
   offloadSlowdown: number,
+  outputCap?: number,
 ): number {
   // A measured latency already contains whatever offloading the host does.
-  if (c.latencyEwmaMs !== null) return c.latencyEwmaMs;
-  const ms = (expectedOutputTokens / c.tokensPerS) * 1000;
+  if (c.latencyEwmaMs !== null) return c.latencyEwmaMs - tokensCutMs(c, outputCap);
+  // Unmeasured, the cap is the best guess of the answer's length (a request asking for 500 may get 500).
+  const ms = ((outputCap ?? expectedOutputTokens) / c.tokensPerS) * 1000;
   return isOffloaded(c) ? ms * offloadSlowdown : ms;
+}
+
+/**
+ * What a cap below the usual answer saves: the tokens it stops, at the measured time of each. The prompt's
+ * share of the measured latency stays (a capped request still reads its whole prompt).
+ */
+function tokensCutMs(c: CandidateState, outputCap: number | undefined): number {
+  const usual = c.answerTokens ?? null;
+  const each = c.tokenMs ?? null;
+  if (outputCap === undefined || usual === null || each === null || outputCap >= usual) return 0;
+  return Math.min((usual - Math.max(0, outputCap)) * each, c.latencyEwmaMs ?? 0);
 }
 
 /**
@@ -151,7 +170,8 @@ export function expectedMs(
   now: number,
   expectedOutputTokens: number,
   offloadSlowdown: number,
+  outputCap?: number,
 ): number {
-  const gen = generationMs(c, expectedOutputTokens, offloadSlowdown);
+  const gen = generationMs(c, expectedOutputTokens, offloadSlowdown, outputCap);
   return timeToLoadedMs(c, now) + queueWaitMs(c, gen) + gen;
 }

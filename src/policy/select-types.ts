@@ -19,7 +19,10 @@ export interface SelectionInput {
   outOfChainFallback: boolean;
   /** Ranks out-of-chain models (normally the `general` chain); a model not in it has quality 0. */
   fallbackChain?: ReadonlyArray<ChainEntry>;
+  /** Tokens an answer is guessed to generate before any is measured. */
   expectedOutputTokens: number;
+  /** The request's own limit on generated tokens, when it sets one (see estimate.ts generationMs). */
+  outputCap?: number | undefined;
   partialOffloadSlowdown: number;
   /** Quality a loaded model is worth over a cold one; default by urgency (LOADED_BONUS). */
   loadedBonus?: number;

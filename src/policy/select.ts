@@ -177,7 +177,7 @@ function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: bo
   const resident = isResident(c);
   const loading = !resident && isLoading(c);
   const loadMs = timeToLoadedMs(c, input.now);
-  const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown);
+  const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown, input.outputCap);
   const waitMs = queueWaitMs(c, genMs);
   const total = loadMs + waitMs + genMs;
   const canStart = resident || loading || canStartLoad(c, input.urgency);
@@ -259,7 +259,7 @@ function scanOutOfChain(scan: Scan): void {
     // Out of the chain, only what is in memory or on its way (the warm set at start) is worth waiting for:
     // loading a model the chain does not name would be the supervisor's choice, not this request's.
     if (!resident && !isLoading(c)) continue;
-    const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown);
+    const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown, input.outputCap);
     const total = timeToLoadedMs(c, input.now) + queueWaitMs(c, genMs) + genMs;
     const at = input.fallbackChain ? chainIndexOf(input.fallbackChain, c.model) : -1;
     const quality = at >= 0 ? input.fallbackChain![at]!.quality : 0;

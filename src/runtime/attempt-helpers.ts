@@ -51,3 +51,14 @@ export function serviceTimeMs(
   const share = (f.eval_duration + (f.prompt_eval_duration ?? 0)) / f.total_duration;
   return callMs * Math.min(1, share);
 }
+
+/** The wall time of one generated token: the call's generation share over eval_count (same reasoning). */
+export function tokenTimeMs(
+  callMs: number,
+  f: { total_duration?: number; eval_duration?: number; eval_count?: number },
+): number | undefined {
+  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0)
+    return undefined;
+  if (f.eval_count === undefined || f.eval_count < 1) return undefined;
+  return (callMs * Math.min(1, f.eval_duration / f.total_duration)) / f.eval_count;
+}

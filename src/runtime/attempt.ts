@@ -7,7 +7,7 @@ import { classifyError, type Classification as ErrorInfo } from '../policy/error
 import { attemptTimeoutMs, loadWaitUntil, retryVerdict } from '../policy/retry-rules.ts';
 import type { PlannedAttempt } from '../policy/select.ts';
 import { sleep } from '../time/clock.ts';
-import { confirmMissing, hostLevel, serviceTimeMs } from './attempt-helpers.ts';
+import { confirmMissing, hostLevel, serviceTimeMs, tokenTimeMs } from './attempt-helpers.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { waitForLoad } from './load-wait.ts';
 import { acquireSlot, SlotTimeoutError } from './slots.ts';
@@ -101,7 +101,9 @@ export async function tryModel(
           );
       const f = result.final;
       const latencyMs = clock.now() - attemptStart;
-      const serviceMs = serviceTimeMs(clock.now() - callStart, f);
+      const callMs = clock.now() - callStart;
+      const serviceMs = serviceTimeMs(callMs, f);
+      const tokenMs = tokenTimeMs(callMs, f);
       ended(
         deps,
         attempt.id,
@@ -111,6 +113,7 @@ export async function tryModel(
           ...(f.eval_count !== undefined &&
             f.eval_duration !== undefined && { evalCount: f.eval_count, evalMs: f.eval_duration / 1e6 }),
           ...(serviceMs !== undefined && { serviceMs }),
+          ...(tokenMs !== undefined && { tokenMs }),
         },
         requestId,
       );

@@ -43,6 +43,8 @@ export function newView(config: Readonly<Config>, id: string, ctx: ModelContext,
     inFlight: 0,
     parallelSlots: host.numParallel,
     latencyEwmaMs: null,
+    answerTokens: null,
+    tokenMs: null,
     loadMs: ctx.loadTimeMs,
     loadingStartedAt: null,
     tokensPerS: configured,
@@ -72,6 +74,8 @@ export function refreshFromModel(
   view.state = value;
   view.inFlight = ctx.inFlight + ctx.probing;
   view.latencyEwmaMs = ctx.latencyEwmaMs;
+  view.answerTokens = ctx.answerTokens ?? null;
+  view.tokenMs = ctx.tokenMs ?? null;
   view.openUntil = value === 'open' ? ctx.openUntil : null;
   view.trialsLeft = ctx.trialsLeft;
   view.acceptsTraffic = takesTraffic(value, ctx.openUntil, ctx.trialsLeft, now);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Urgency } from '../config/schema.ts';
 import type { AttemptDetail, CompletionResult } from '../manager/types.ts';
-import { estimatePromptTokens, requiredCapabilities } from '../policy/capabilities.ts';
+import { estimatePromptTokens, outputCap, requiredCapabilities } from '../policy/capabilities.ts';
 import { deadlineMs, expectedMs, takesTraffic } from '../policy/estimate.ts';
 import { type RequestTarget, resolveTarget } from '../policy/request-target.ts';
 import { lateBudgetMs } from '../policy/retry-rules.ts';
@@ -76,7 +76,7 @@ export async function runJourney(deps: JourneyDeps, request: JourneyRequest): Pr
         order.push(
           ...slow
             .splice(0)
-            .map((s) => ({ ...s, expectedMs: remainingMs(deps, s) }))
+            .map((s) => ({ ...s, expectedMs: remainingMs(deps, s, request) }))
             .sort((x, y) => x.expectedMs - y.expectedMs),
         );
       }
@@ -161,7 +161,7 @@ async function attemptOne(
 }
 
 /** What is left of a slow candidate's expected answer time (its load may be under way by now). */
-function remainingMs(deps: JourneyDeps, a: PlannedAttempt): number {
+function remainingMs(deps: JourneyDeps, a: PlannedAttempt, request: JourneyRequest): number {
   const view = deps.fleet.view(a.id);
   if (!view) return a.expectedMs;
   return expectedMs(
@@ -169,6 +169,7 @@ function remainingMs(deps: JourneyDeps, a: PlannedAttempt): number {
     deps.clock.now(),
     deps.config.selection.expected_output_tokens,
     deps.config.selection.partial_offload_slowdown,
+    outputCap(request, request.embed !== undefined),
   );
 }
 
@@ -192,9 +193,8 @@ function select(
     candidates: deps.fleet.candidates(),
     outOfChainFallback: config.selection.out_of_chain_fallback,
     fallbackChain: deps.chains.get('general'),
-    expectedOutputTokens: request.embed
-      ? 1
-      : Number(request.options?.['num_predict'] ?? config.selection.expected_output_tokens),
+    expectedOutputTokens: config.selection.expected_output_tokens,
+    outputCap: outputCap(request, request.embed !== undefined),
     partialOffloadSlowdown: config.selection.partial_offload_slowdown,
     required: requiredCapabilities(request, request.embed !== undefined),
     promptTokens: estimatePromptTokens(request, request.embed?.input),

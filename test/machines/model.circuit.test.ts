@@ -477,6 +477,11 @@ describe('loading', () => {
     const c = a.getSnapshot().context;
     expect(c).toMatchObject({ measuredSizeGb: 19.2, sizeSamples: 1, loadSamples: 1, tokensPerS: 100 });
     expect(c.tokenSamples).toBe(1);
+    // Without our clock's time of a token, the answer's length is not learned either (they go together).
+    expect(c.answerTokens).toBeNull();
+    a.send({ type: 'REQUEST_STARTED', now: T0 + 31_003 });
+    a.send({ type: 'REQUEST_SUCCEEDED', now: T0 + 31_503, latencyMs: 500, evalCount: 50, tokenMs: 8 });
+    expect(a.getSnapshot().context).toMatchObject({ answerTokens: 50, tokenMs: 8 });
     // Decayed demand: one request, as of its start.
     expect(c.demand).toBe(1);
     expect(c.demandAt).toBe(T0 + 30_002);

@@ -91,6 +91,18 @@ describe('estimate', () => {
     expect(generationMs({ ...c, sizeGb: 20, latencyEwmaMs: 900 }, 100, 4)).toBe(900);
   });
 
+  it('a cap below the usual answer takes off the tokens it stops; the prompt share stays', () => {
+    // Usual answer: 100 tokens at 20 ms each out of 2500 ms (so 500 ms of prompt).
+    const m = { ...c, latencyEwmaMs: 2500, answerTokens: 100, tokenMs: 20 };
+    expect(generationMs(m, 64, 4)).toBe(2500);
+    expect(generationMs(m, 64, 4, 5)).toBe(2500 - 95 * 20);
+    expect(generationMs(m, 64, 4, 500)).toBe(2500);
+    // Never below nothing, whatever the EWMAs say; unmeasured models read the cap as the answer's length.
+    expect(generationMs({ ...m, tokenMs: 100 }, 64, 4, 1)).toBe(0);
+    expect(generationMs({ ...m, answerTokens: null }, 64, 4, 5)).toBe(2500);
+    expect(generationMs(c, 64, 4, 10)).toBe(200);
+  });
+
   it('queue wait: none with a free slot, one service time per full wave ahead', () => {
     expect(queueWaitMs({ ...c, inFlight: 0, parallelSlots: 1 }, 1000)).toBe(0);
     expect(queueWaitMs({ ...c, inFlight: 1, parallelSlots: 2 }, 1000)).toBe(0);
@@ -346,6 +358,19 @@ describe('selectModels: ordering', () => {
     expect(plan.reason).toMatch(/^chose llama3\.2:8b as requested \(quality 0\.5, loaded/);
     // The caller got the model it named: no better chain model is loaded on its behalf.
     expect(plan.loadInBackground).toEqual([]);
+  });
+
+  it('a named model whose usual answer is too slow still goes first for a capped request it can answer', () => {
+    // 6 s for the usual 200 tokens, 29 ms each: 5 tokens fit the 5 s deadline easily, 200 do not.
+    const slow = { state: 'loaded' as const, latencyEwmaMs: 6000, answerTokens: 200, tokenMs: 29 };
+    const over = {
+      namedModel: 'llama3.2:8b',
+      candidates: fleet({ 'llama3.2:8b': slow, 'llama3.2:3b': { state: 'loaded' } }),
+    };
+    expect(selectModels(input(over)).attempts[0]).toMatchObject({ model: 'llama3.2:3b' });
+    const capped = selectModels(input({ ...over, outputCap: 5 })).attempts[0]!;
+    expect(capped).toMatchObject({ model: 'llama3.2:8b', named: true });
+    expect(capped.expectedMs).toBe(6000 - 195 * 29);
   });
 
   it('a named model outside the chain still goes first', () => {

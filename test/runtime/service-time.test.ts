@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceTimeMs } from '../../src/runtime/attempt-helpers.ts';
+import { serviceTimeMs, tokenTimeMs } from '../../src/runtime/attempt-helpers.ts';
 
 describe('serviceTimeMs: the model’s share of a call, on our clock', () => {
   it('takes Ollama’s proportions, not its units: a compressed host reports simulated nanoseconds', () => {
@@ -19,5 +19,18 @@ describe('serviceTimeMs: the model’s share of a call, on our clock', () => {
     expect(serviceTimeMs(100, {})).toBeUndefined();
     expect(serviceTimeMs(100, { eval_duration: 1e6 })).toBeUndefined();
     expect(serviceTimeMs(100, { total_duration: 0, eval_duration: 1e6 })).toBeUndefined();
+  });
+});
+
+describe('tokenTimeMs: one generated token on our clock', () => {
+  it('is the call’s generation share over the tokens generated', () => {
+    const f = { total_duration: 4e9, prompt_eval_duration: 0.5e9, eval_duration: 2e9, eval_count: 50 };
+    expect(tokenTimeMs(40, f)).toBeCloseTo(0.4, 9);
+  });
+
+  it('says nothing without a count or a timing', () => {
+    expect(tokenTimeMs(40, { total_duration: 4e9, eval_duration: 2e9 })).toBeUndefined();
+    expect(tokenTimeMs(40, { total_duration: 4e9, eval_duration: 2e9, eval_count: 0 })).toBeUndefined();
+    expect(tokenTimeMs(40, { eval_count: 5 })).toBeUndefined();
   });
 });
