@@ -86,6 +86,15 @@ describe('files and environment', () => {
     expect(loadConfig({ env: { RMM_CONFIG: path } }).deadlines.interactive_s).toBe(2);
   });
 
+  it('a JSON file with a mistake is reported with its line and column; YAML flow syntax still reads', () => {
+    const broken = file('c.json', '{\n  "deadlines": { "interactive_s": 2, }\n  "x": 1\n}\n');
+    expect(errorOf(() => loadConfig({ file: broken, env: {} })).message).toMatch(
+      /not valid YAML or JSON.*line 3/,
+    );
+    const flow = file('d.yaml', '{ deadlines: { interactive_s: 3 } }\n');
+    expect(loadConfig({ file: flow, env: {} }).deadlines.interactive_s).toBe(3);
+  });
+
   it('applies env overrides and flags, flags last', () => {
     const config = loadConfig({
       env: { RMM_HOST: '0.0.0.0', RMM_PORT: '9000', RMM_STATE_DIR: '/tmp/s', RMM_API_KEY: 'secret-token' },
