@@ -11,6 +11,7 @@ export type { Config, TaskType, Urgency } from './config/schema.ts';
 export { TASK_TYPES, URGENCIES } from './config/schema.ts';
 export { ERROR_CATALOGUE, type ErrorCode, RmmError } from './manager/errors.ts';
 export type * from './manager/types.ts';
-export { createManager, type ManagerOptions, type RunningManager } from './runtime/manager.ts';
+export { createManager } from './runtime/manager.ts';
+export type { ManagerOptions, RunningManager } from './runtime/manager-options.ts';
 export { type Service, type ServiceOptions, startService } from './service.ts';
 export { type SimulatorHandle, startSimulator } from './simulator/index.ts';

@@ -9,7 +9,8 @@ import { OllamaBackend } from '../../src/backend/ollama-backend.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
-import { createManager, type RunningManager } from '../../src/runtime/manager.ts';
+import { createManager } from '../../src/runtime/manager.ts';
+import type { RunningManager } from '../../src/runtime/manager-options.ts';
 
 type Patch = Parameters<typeof scaledConfig>[1];
 

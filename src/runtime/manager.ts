@@ -1,21 +1,19 @@
-import type { Logger } from 'pino';
 import pino from 'pino';
 import type { Backend } from '../backend/backend.ts';
 import { OllamaBackend } from '../backend/ollama-backend.ts';
 import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { Manager } from '../manager/types.ts';
-import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { createMetrics } from '../observability/metrics.ts';
 import { backoffOptionsFrom } from '../policy/backoff.ts';
-import type { EvictionPolicyName } from '../policy/planner.ts';
 import { retryBudgetOptionsFrom } from '../policy/retry-budget.ts';
 import { lowestVersion } from '../policy/versions.ts';
 import { replicaIdOf } from '../shared/replica-id.ts';
 import type { SharedState } from '../shared/shared-state.ts';
-import { type Clock, systemClock } from '../time/clock.ts';
+import { systemClock } from '../time/clock.ts';
 import { Chains } from './chains.ts';
 import { DecisionLog } from './decisions.ts';
-import { type EventSink, type Fleet, type FleetOptions, restoreFleet } from './fleet.ts';
+import { runEmbed } from './embed-call.ts';
+import { type EventSink, type FleetOptions, restoreFleet } from './fleet.ts';
 import { describeDecision, logStateChange, mustSaveNow } from './fleet-events.ts';
 import { Prober } from './health.ts';
 import { HostHealth } from './host-health.ts';
@@ -23,6 +21,7 @@ import { InteractivePulse } from './interactive-pulse.ts';
 import { type JourneyDeps, runJourney } from './journey.ts';
 import { Limiter } from './limiter.ts';
 import { keepAliveOf, Loader } from './loader.ts';
+import type { ManagerOptions, RunningManager } from './manager-options.ts';
 import { createOpsStore } from './ops-store.ts';
 import { StatePersistence } from './persistence.ts';
 import { bestHostFor, preload, preloadPredicted } from './preload.ts';
@@ -32,46 +31,6 @@ import { supervisorInputFrom } from './supervisor-input.ts';
 import { Ticker } from './ticker.ts';
 import type { JourneyRequest } from './upstream-call.ts';
 import { wireMetrics } from './wire-metrics.ts';
-
-export interface ManagerOptions {
-  logger?: Logger;
-  backend?: 'real' | 'simulated';
-  metrics?: Metrics;
-  clock?: Clock;
-  /** Uniform in [0, 1): backoff jitter. Injected so tests can make it deterministic. */
-  random?: () => number;
-  /** One backend per configured host name; default: an OllamaBackend on each host's URL. */
-  backends?: ReadonlyMap<string, Backend>;
-  fleet?: Pick<FleetOptions, 'sink' | 'snapshot'>;
-  /** Eviction order among idle models (default `value`); benches compare the others. */
-  evictionPolicy?: EvictionPolicyName;
-  /** Skip the start-up reconciliation, the warm set and the periodic loops (tests that drive by hand). */
-  passive?: boolean;
-  /** Persist snapshots and the event journal here (restoring from it at start). Default: no persistence. */
-  stateDir?: string;
-  /** Live inspection of the actor system (see src/inspection/). */
-  inspect?: FleetOptions['inspect'];
-  /** Names this run in the journal's checkpoints (default random; the deterministic simulation fixes it). */
-  runId?: string;
-  /** fsync state writes (default true); the simulation, where no power is ever cut, turns it off for speed. */
-  durable?: boolean;
-}
-
-/** A running manager plus the internals tests and the HTTP layer's extras look at. */
-export interface RunningManager extends Manager {
-  readonly fleet: Fleet;
-  readonly loader: Loader;
-  readonly prober: Prober;
-  readonly reconciler: Reconciler;
-  readonly hostHealth: HostHealth;
-  readonly decisions: DecisionLog;
-  /** Resolves when every state write queued so far is on disk (immediately without a state folder). */
-  ioIdle(): Promise<void>;
-  /** Resolves when start-up work (first reconciliation, warm set loads) is done. */
-  readonly started: Promise<void>;
-  /** One round of predictive preloading now (it also runs every preload.interval_s when enabled). */
-  predictivePreload(): Promise<Array<{ model: string; reason: string }>>;
-}
 
 /**
  * Creates the manager: the actor system, the backends, and the loops that keep it true (reconciliation and
@@ -209,6 +168,8 @@ export async function createManager(
     observer,
     ...(persistence && { journalSelection: (r) => persistence.decision(r.at, r) }),
     pulse: new InteractivePulse(config.selection.giant_quiet_s * 1000),
+    onDemand: (taskType, model, failed) =>
+      ops.store.trigger.requestEnded({ now: clock.now(), taskType, model, ok: !failed }),
   };
   // Discovered models get their limiter when they first appear.
   fleet.actor.subscribe(() => {
@@ -243,6 +204,15 @@ export async function createManager(
     return id;
   }
 
+  /** A named model no host has (auto and auto:<task> name none): the error that says what there is. */
+  function unknownModel(m: string | undefined, hint: string): RmmError | undefined {
+    if (!m || m === 'auto' || m.startsWith('auto:') || fleet.candidates().some((c) => c.model === m)) return;
+    return new RmmError(
+      'RMM_UNKNOWN_MODEL',
+      `unknown model "${m}"; ${hint}: ${manager.catalog().join(', ')}`,
+    );
+  }
+
   const started = options.passive ? Promise.resolve() : start();
   async function start() {
     // Who plans each host is settled before a host is first seen up (the supervisor wants the warm set
@@ -259,14 +229,7 @@ export async function createManager(
 
   const run = (request: JourneyRequest) => {
     ops.requestStarted(clock.now());
-    return runJourney(
-      {
-        ...deps,
-        onDemand: (taskType, model, failed) =>
-          ops.store.trigger.requestEnded({ now: clock.now(), taskType, model, ok: !failed }),
-      },
-      request,
-    );
+    return runJourney(deps, request);
   };
   const manager: RunningManager = {
     fleet,
@@ -278,16 +241,8 @@ export async function createManager(
     started,
     predictivePreload: predicted,
     complete: (request) => {
-      const m = request.model;
-      if (m && m !== 'auto' && !m.startsWith('auto:') && !fleet.candidates().some((c) => c.model === m)) {
-        return Promise.reject(
-          new RmmError(
-            'RMM_UNKNOWN_MODEL',
-            `unknown model "${m}"; use auto, auto:<task> or one of: ${manager.catalog().join(', ')}`,
-          ),
-        );
-      }
-      return run(request);
+      const unknown = unknownModel(request.model, 'use auto, auto:<task> or one of');
+      return unknown ? Promise.reject(unknown) : run(request);
     },
     completeWithFallback: (input) =>
       run({
@@ -299,38 +254,9 @@ export async function createManager(
         ...(input.signal && { signal: input.signal }),
       }),
     embed: async (req) => {
-      const m = req.model;
-      if (m && m !== 'auto' && !m.startsWith('auto:') && !fleet.candidates().some((c) => c.model === m))
-        throw new RmmError(
-          'RMM_UNKNOWN_MODEL',
-          `unknown model "${m}"; use auto or one of: ${manager.catalog().join(', ')}`,
-        );
-      const r = await run({
-        kind: 'generate',
-        ...(m !== undefined && { model: m }),
-        embed: {
-          input: req.input,
-          ...(req.truncate !== undefined && { truncate: req.truncate }),
-          ...(req.dimensions !== undefined && { dimensions: req.dimensions }),
-        },
-        ...(req.options && { options: req.options }),
-        ...(req.requestId && { requestId: req.requestId }),
-        ...(req.signal && { signal: req.signal }),
-      });
-      return {
-        request_id: r.request_id,
-        model_used: r.model_used,
-        host: r.host,
-        embeddings: r.embeddings ?? [],
-        fallback_used: r.fallback_used,
-        attempts: r.attempts,
-        latency_ms: r.latency_ms,
-        selection_reason: r.selection_reason,
-        attempts_detail: r.attempts_detail,
-        ...(r.final.prompt_eval_count !== undefined && { prompt_eval_count: r.final.prompt_eval_count }),
-        ...(r.final.total_duration !== undefined && { total_duration: r.final.total_duration }),
-        ...(r.final.load_duration !== undefined && { load_duration: r.final.load_duration }),
-      };
+      const unknown = unknownModel(req.model, 'use auto or one of');
+      if (unknown) throw unknown;
+      return runEmbed(run, req);
     },
     preloadModel: async (name, opts = {}) => preload(fleet, loader, requireModel(name), opts.force === true),
     checkHealth: async (name, force = false) => prober!.check(requireModel(name), force),

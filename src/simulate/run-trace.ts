@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import type { Config } from '../config/schema.ts';
-import type { RunningManager } from '../runtime/manager.ts';
+import type { RunningManager } from '../runtime/manager-options.ts';
 import { runUntil } from './pump.ts';
 import { bestOf } from './quality.ts';
 import type { SimRequest } from './trace.ts';

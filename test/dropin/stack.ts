@@ -5,7 +5,8 @@ import type { Config } from '../../src/config/schema.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { createManager, type RunningManager } from '../../src/runtime/manager.ts';
+import { createManager } from '../../src/runtime/manager.ts';
+import type { RunningManager } from '../../src/runtime/manager-options.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import type { LoggedRequest } from '../../src/simulator/request-log.ts';
 

@@ -2,7 +2,8 @@ import pino from 'pino';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
-import { createManager, type ManagerOptions, type RunningManager } from '../../src/runtime/manager.ts';
+import { createManager } from '../../src/runtime/manager.ts';
+import type { ManagerOptions, RunningManager } from '../../src/runtime/manager-options.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { type Clock, systemClock } from '../../src/time/clock.ts';
 

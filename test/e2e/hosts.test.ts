@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { RmmError } from '../../src/manager/errors.ts';
-import { createManager, type RunningManager } from '../../src/runtime/manager.ts';
+import { createManager } from '../../src/runtime/manager.ts';
+import type { RunningManager } from '../../src/runtime/manager-options.ts';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/index.ts';
 import { eventually, SMALL_CATALOG } from './harness.ts';
 
