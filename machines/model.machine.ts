@@ -1,9 +1,6 @@
-import { and, assertEvent, assign, fromCallback, not, setup } from 'xstate';
+import { and, not } from 'xstate';
 import { initialContext } from './model/context.ts';
-import { failureOf } from './model/failure.ts';
-import * as g from './model/guards.ts';
-import type { DeadlineTimerInput, ModelContext, ModelEvent, ModelInput } from './model/types.ts';
-import * as u from './model/updates.ts';
+import { modelSetup } from './model/setup.ts';
 
 /**
  * One model on one host: its lifecycle (unloaded → loading → loaded → unloading) and its circuit
@@ -11,7 +8,7 @@ import * as u from './model/updates.ts';
  *
  * Time: every event carries `now` from the runtime's clock; nothing here reads a clock. Deadlines are
  * absolute times in context (loadDeadline, openUntil, degradedUntil) and each waiting state invokes the
- * `deadlineTimer` actor with `input: { at }`. The default timer here never fires (pure); the runtime
+ * `deadlineTimer` actor with `input: { at }`. The default timer (model/setup.ts) never fires (pure); the runtime
  * provides a real one (src/runtime/deadline-timer.ts). XState drops pending `after` timers when a
  * snapshot is restored (xstate #5331), but it restarts invoked children from their persisted input, so
  * a restored actor re-arms its deadline, firing at once if it passed while the process was down.
@@ -23,98 +20,9 @@ import * as u from './model/updates.ts';
  * `inFlight` (the supervisor should ask canAcceptRequest first; the machine counts, it does not refuse).
  * A request started while `loading` waits on the load upstream; while loading, only the load is judged
  * (a waiting request that times out says nothing about the model), except FATAL and missing verdicts.
+ * The guards and actions named here are defined in model/setup.ts.
  */
-
-/** Default deadline timer: never fires. Replace with machine.provide({ actors: { deadlineTimer } }). */
-const inertDeadlineTimer = fromCallback<ModelEvent, DeadlineTimerInput>(() => undefined);
-
-export const modelMachine = setup({
-  types: {
-    context: {} as ModelContext,
-    events: {} as ModelEvent,
-    input: {} as ModelInput,
-  },
-  actors: { deadlineTimer: inertDeadlineTimer },
-  guards: {
-    isMissingFailure: ({ context, event }) => g.isMissingFailure(context, event),
-    failureCounts: ({ context, event }) => g.failureCounts(context, event),
-    isFatalFailure: ({ context, event }) => g.isFatalFailure(context, event),
-    failureTrips: ({ context, event }) => g.failureTrips(context, event),
-    failureDegrades: ({ context, event }) => g.failureDegrades(context, event),
-    successDegrades: ({ context, event }) => g.successDegrades(context, event),
-    successRecovers: ({ context, event }) => g.successRecovers(context, event),
-    recoveryDue: ({ context, event }) => g.recoveryDue(context, event),
-    loadDeadlinePassed: ({ context, event }) => g.loadDeadlinePassed(context, event),
-    degradedDeadlinePassed: ({ context, event }) => g.degradedDeadlinePassed(context, event),
-    hasTrialLeft: ({ context, event }) => g.hasTrialLeft(context, event),
-    trialInFlight: ({ context, event }) => g.trialInFlight(context, event),
-    reportsLoaded: ({ context, event }) => g.reportsLoaded(context, event),
-    reportsGone: ({ context, event }) => g.reportsGone(context, event),
-    peerOpens: ({ context, event }) => g.peerOpens(context, event),
-    peerOpensLater: ({ context, event }) => g.peerOpensLater(context, event),
-    peerCloses: ({ context, event }) => g.peerCloses(context, event),
-    isResident: ({ context }) => context.resident,
-  },
-  actions: {
-    stamp: assign(({ context, event }) => u.stamp(context, event)),
-    startRequest: assign(({ context, event }) => u.startRequest(context, event)),
-    endRequest: assign(({ context, event }) => u.endRequest(context, event)),
-    startTrial: assign(({ context, event }) => u.startTrial(context, event)),
-    refundTrial: assign(({ context, event }) => u.refundTrial(context, event)),
-    settleTrial: assign(({ context }) => u.settleTrial(context)),
-    requestSucceeded: assign(({ context, event }) => {
-      assertEvent(event, 'REQUEST_SUCCEEDED');
-      return u.requestSucceeded(context, event);
-    }),
-    probeSucceeded: assign(({ context, event }) => {
-      assertEvent(event, 'PROBE_SUCCEEDED');
-      return u.probeSucceeded(context, event);
-    }),
-    startProbe: assign(({ context, event }) => u.startProbe(context, event)),
-    endProbe: assign(({ context, event }) => u.endProbe(context, event)),
-    requestFailed: assign(({ context, event }) => {
-      assertEvent(event, 'REQUEST_FAILED');
-      return u.requestFailed(context, event);
-    }),
-    /** PROBE_FAILED, LOAD_FAILED, or a load deadline: a failure with no request attached. */
-    recordFailure: assign(({ context, event }) => {
-      const f = failureOf(event);
-      return f ? u.failure(context, f, event) : u.stamp(context, event);
-    }),
-    beginLoad: assign(({ context, event }) => u.beginLoad(context, event)),
-    loadMeasured: assign(({ context, event }) => {
-      assertEvent(event, 'LOAD_SUCCEEDED');
-      return u.loadMeasured(context, event);
-    }),
-    residencyReported: assign(({ context, event }) => {
-      assertEvent(event, 'RECONCILED');
-      return u.residencyReported(context, event);
-    }),
-    noteUnloaded: assign(({ context, event }) => ({ ...u.stamp(context, event), ...u.clearResidency() })),
-    clearLoad: assign(() => u.clearLoad()),
-    clearDegraded: assign(() => u.clearDegraded()),
-    clearResidency: assign(() => u.clearResidency()),
-    clearCircuit: assign(() => u.clearCircuit()),
-    markDegraded: assign(({ context }) => u.markDegraded(context)),
-    forgetEvidence: assign(({ context }) => u.forgetEvidence(context)),
-    openCircuit: assign(({ context, event }) =>
-      u.openCircuit(context, u.openReasonFor(context, failureOf(event))),
-    ),
-    reopenCircuit: assign(({ context }) => u.openCircuit(context, 'trial_failed')),
-    enterHalfOpen: assign(({ context, event }) => u.enterHalfOpen(context, event)),
-    closeCircuit: assign(({ context }) => u.closeCircuit(context)),
-    forgetInFlight: assign(({ context, event }) => u.forgetInFlight(context, event)),
-    resetTrials: assign(({ context }) => u.resetTrials(context)),
-    adoptOpen: assign(({ context, event }) => {
-      assertEvent(event, 'PEER_CIRCUIT');
-      return u.adoptOpen(context, event);
-    }),
-    mergeEstimates: assign(({ context, event }) => {
-      assertEvent(event, 'PEER_ESTIMATES');
-      return u.mergeEstimates(context, event);
-    }),
-  },
-}).createMachine({
+export const modelMachine = modelSetup.createMachine({
   id: 'model',
   context: ({ input }) => initialContext(input),
   initial: 'unloaded',
