@@ -6,6 +6,8 @@ import { classifyError } from '../policy/errors.ts';
 import { type Clock, sleep } from '../time/clock.ts';
 import { clockSignal } from './clock-signal.ts';
 import type { Fleet } from './fleet.ts';
+import { keepAliveOf } from './keep-alive.ts';
+import { measuredSize, untilGone } from './residency-io.ts';
 
 export interface LoadObserver {
   load(model: string, host: string, outcome: 'success' | 'failure', seconds: number): void;
@@ -229,7 +231,12 @@ export class Loader {
       const embedding = caps?.includes('embedding') && !caps.includes('completion');
       const answer = await backend.load(cmd.model, keepAliveOf(this.config), bound.signal, embedding);
       const durationMs = answer.loadDurationMs ?? this.clock.now() - started;
-      const sizes = await this.measured(backend, cmd.model);
+      const sizes = await measuredSize(
+        backend,
+        cmd.model,
+        this.clock,
+        this.config.host_health.probe_timeout_s * 1000,
+      );
       this.fleet.sendSupervisor({ type: 'LOAD_SUCCEEDED', id: cmd.id, durationMs, ...sizes });
       this.observer?.load(cmd.model, cmd.host, 'success', durationMs / 1000);
     } catch (err) {
@@ -249,43 +256,6 @@ export class Loader {
     }
   }
 
-  /** What /api/ps says the freshly loaded model takes: the measurement planning uses from now on. */
-  private async measured(backend: Backend, model: string): Promise<{ sizeGb?: number; sizeVramGb?: number }> {
-    const bound = clockSignal(this.clock, this.config.host_health.probe_timeout_s * 1000);
-    try {
-      const ps = await backend.ps(bound.signal);
-      const entry = ps.find((m) => m.name === model || m.name === `${model}:latest`);
-      return entry ? { sizeGb: entry.size / 1e9, sizeVramGb: entry.size_vram / 1e9 } : {};
-    } catch {
-      // The load succeeded; its size is learned at the next reconciliation instead.
-      return {};
-    } finally {
-      bound.clear();
-    }
-  }
-
-  /** Unloads through keep_alive 0; the ledger forgets the model once Ollama has answered (or not). */
-  /**
-   * Ollama answers an unload at once but frees the memory only when the model's last request has finished
-   * on its side, a moment after we saw the answer end. A load sent in that moment would not fit, and Ollama
-   * would evict some other model to make room: we wait until /api/ps no longer lists the victim (bounded by
-   * the caller's signal) before the load that needed the room goes out.
-   */
-  private async untilGone(backend: Backend, model: string, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      // Each look has its own short bound: listeners on the caller's signal would pile up over the polls.
-      const look = clockSignal(this.clock, UNLOAD_LOOK_MS);
-      let ps: Awaited<ReturnType<Backend['ps']>>;
-      try {
-        ps = await backend.ps(look.signal);
-      } finally {
-        look.clear();
-      }
-      if (!ps.some((e) => e.name === model)) return;
-      await sleep(this.clock, UNLOAD_POLL_MS);
-    }
-  }
-
   private async runUnload(id: string, reason: string): Promise<void> {
     const view = this.fleet.view(id);
     const backend = view && this.backends.get(view.host);
@@ -299,7 +269,7 @@ export class Loader {
     const bound = clockSignal(this.clock, Math.max(1, this.config.health.probe_timeout_s * 1000));
     try {
       await backend.unload(view.model, bound.signal);
-      await this.untilGone(backend, view.model, bound.signal);
+      await untilGone(backend, view.model, this.clock, bound.signal);
     } catch {
       // A restarted or unreachable Ollama holds nothing; reconciliation corrects us if it still does.
     } finally {
@@ -308,15 +278,4 @@ export class Loader {
       this.observer?.eviction(view.model, view.host, reason);
     }
   }
-}
-
-/** Between two looks at /api/ps while an unload completes. */
-const UNLOAD_POLL_MS = 20;
-/** How long one /api/ps look may take while waiting for an unload (the whole wait has its own bound). */
-const UNLOAD_LOOK_MS = 1000;
-
-/** The config's `load.keep_alive` as Ollama takes it: a number of seconds, or a duration string. */
-export function keepAliveOf(config: Readonly<Config>): string | number {
-  const k = config.load.keep_alive;
-  return /^-?\d+(\.\d+)?$/.test(k) ? Number(k) : k;
 }
