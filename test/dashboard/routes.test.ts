@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { type ClientRequest, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DASHBOARD_SCRIPTS } from '../../src/http/dashboard/dashboard-assets.ts';
 import { isDashboardPublicPath } from '../../src/http/dashboard/dashboard-paths.ts';
 import { type DashboardHandle, registerDashboard } from '../../src/http/dashboard/register-dashboard.ts';
 import { FakeManager } from './fake-manager.ts';
 
+const ASSETS = join(import.meta.dirname, '../../src/http/dashboard/assets');
 const SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
 
@@ -65,9 +68,52 @@ describe('dashboard static routes', () => {
     const script = await app.inject({ url: '/dashboard/app.js' });
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toContain('javascript');
-    expect(script.body).toContain('/api/echo/resilient/events');
+    // The stream is opened by a module app.js imports.
+    const stream = await app.inject({ url: '/dashboard/status-stream.js' });
+    expect(stream.headers['content-type']).toContain('javascript');
+    expect(stream.body).toContain('/api/echo/resilient/events');
     const style = await app.inject({ url: '/dashboard/style.css' });
     expect(style.headers['content-type']).toContain('text/css');
+  });
+
+  it('serves every module app.js imports, and exactly the listed ones', async () => {
+    ({ app } = await build());
+    // Follow the imports from the entry as the browser does: each must be served, like app.js.
+    const reached = new Set<string>();
+    const pending = ['app.js'];
+    while (pending.length > 0) {
+      const name = pending.pop()!;
+      if (reached.has(name)) continue;
+      reached.add(name);
+      const res = await app.inject({ url: `/dashboard/${name}` });
+      expect(res.statusCode, name).toBe(200);
+      expect(res.headers['content-type'], name).toBe('text/javascript; charset=utf-8');
+      expect(res.headers['cache-control'], name).toBe('no-cache');
+      expect(res.headers['x-content-type-options'], name).toBe('nosniff');
+      const again = await app.inject({
+        url: `/dashboard/${name}`,
+        headers: { 'if-none-match': String(res.headers['etag']) },
+      });
+      expect(again.statusCode, name).toBe(304);
+      for (const [, target] of res.body.matchAll(/^import [^;]* from '([^']+)';$/gm)) {
+        expect(target, `import in ${name}`).toMatch(/^\.\/[a-z-]+\.js$/);
+        pending.push(target!.slice(2));
+      }
+    }
+    // Nothing listed that the page never loads, nothing in the folder left unlisted.
+    expect([...reached].sort()).toEqual([...DASHBOARD_SCRIPTS].sort());
+    const onDisk = readdirSync(ASSETS).filter((f) => f.endsWith('.js'));
+    expect(onDisk.sort()).toEqual([...DASHBOARD_SCRIPTS].sort());
+
+    for (const url of [
+      '/dashboard/nope.js',
+      '/dashboard/index.html',
+      '/dashboard/..%2Fdashboard-assets.ts',
+      '/dashboard/../package.json',
+      '/dashboard/%2e%2e/%2e%2e/package.json',
+    ]) {
+      expect((await app.inject({ url })).statusCode, url).toBe(404);
+    }
   });
 
   it('answers a matching If-None-Match with 304', async () => {
@@ -230,7 +276,8 @@ describe('dashboard event stream over real sockets', () => {
     });
     await registerDashboard(app, { manager: new FakeManager(), visualizationsDir: vizDir });
     const byUrl = new Map(routes.map((r) => [r.url, r.config]));
-    for (const url of ['/', '/dashboard/app.js', '/dashboard/style.css', '/dashboard/diagrams/:name']) {
+    const scripts = DASHBOARD_SCRIPTS.map((name) => `/dashboard/${name}`);
+    for (const url of ['/', ...scripts, '/dashboard/style.css', '/dashboard/diagrams/:name']) {
       expect(byUrl.get(url)?.public, url).toBe(true);
       expect(isDashboardPublicPath(url), url).toBe(true);
     }

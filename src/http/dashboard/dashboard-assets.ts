@@ -13,12 +13,38 @@ export interface StaticAsset {
 
 export interface DashboardAssets {
   page: StaticAsset;
-  script: StaticAsset;
+  /** Script file name (one of `DASHBOARD_SCRIPTS`) → content, in the list's order: `app.js` first. */
+  scripts: ReadonlyMap<DashboardScript, StaticAsset>;
   style: StaticAsset;
   icon: StaticAsset;
   /** Diagram file name (e.g. `model.machine.svg`) → content: the fixed allow-list read at start-up. */
   diagrams: ReadonlyMap<string, StaticAsset>;
 }
+
+/**
+ * The dashboard's browser modules, served at `/dashboard/<name>`: `app.js`, the entry the page loads (its
+ * name kept so existing links work), then every module it imports. A fixed list rather than a folder
+ * listing: the server answers for exactly these names, never for a path a request makes up, and a stray
+ * file in the assets folder is not published. A module left out of the list is a 404 for the browser and
+ * a blank page; test/dashboard/routes.test.ts checks that every import resolves to a listed name.
+ */
+export const DASHBOARD_SCRIPTS = [
+  'app.js',
+  'api-key.js',
+  'connection-status.js',
+  'dom.js',
+  'format.js',
+  'relative-time.js',
+  'render-decisions.js',
+  'render-header.js',
+  'render-hosts.js',
+  'render-in-flight.js',
+  'render-models.js',
+  'render-status.js',
+  'state-badge.js',
+  'status-stream.js',
+] as const;
+export type DashboardScript = (typeof DASHBOARD_SCRIPTS)[number];
 
 /** `<repo>/visualizations`, where `npm run visualize` writes. */
 export const DEFAULT_VISUALIZATIONS_DIR = join(PACKAGE_ROOT, 'visualizations');
@@ -31,13 +57,13 @@ const DIAGRAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.svg$/;
 const MAX_DIAGRAM_BYTES = 5 * 1024 * 1024;
 
 /**
- * Reads the page, its script and style, and every diagram once. Nothing is read from disk per request,
+ * Reads the page, its scripts and style, and every diagram once. Nothing is read from disk per request,
  * so no request can ever name a file.
  */
 export async function loadDashboardAssets(visualizationsDir: string): Promise<DashboardAssets> {
-  const [template, script, style, icon, diagrams] = await Promise.all([
+  const [template, scripts, style, icon, diagrams] = await Promise.all([
     readFile(new URL('index.html', ASSETS_DIR), 'utf8'),
-    readFile(new URL('app.js', ASSETS_DIR)),
+    Promise.all(DASHBOARD_SCRIPTS.map((name) => readFile(new URL(name, ASSETS_DIR)))),
     readFile(new URL('style.css', ASSETS_DIR)),
     readFile(new URL('favicon.svg', ASSETS_DIR)),
     loadDiagrams(visualizationsDir),
@@ -45,7 +71,11 @@ export async function loadDashboardAssets(visualizationsDir: string): Promise<Da
   const page = template.replace(DIAGRAMS_MARKER, renderDiagrams([...diagrams.keys()]));
   return {
     page: asset(Buffer.from(page), 'text/html; charset=utf-8'),
-    script: asset(script, 'text/javascript; charset=utf-8'),
+    scripts: new Map(
+      DASHBOARD_SCRIPTS.map(
+        (name, i) => [name, asset(scripts[i]!, 'text/javascript; charset=utf-8')] as const,
+      ),
+    ),
     style: asset(style, 'text/css; charset=utf-8'),
     icon: asset(icon, 'image/svg+xml'),
     diagrams,

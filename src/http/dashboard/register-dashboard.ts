@@ -31,8 +31,8 @@ const PAGE_CSP =
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
 /**
- * The live dashboard: `GET /` (page), `/dashboard/*` (its script, style and the machine diagrams) and
- * `GET /api/echo/resilient/events` (the status as Server-Sent Events). Register it without a prefix.
+ * The live dashboard: `GET /` (page), `/dashboard/*` (its script modules, style and the machine diagrams)
+ * and `GET /api/echo/resilient/events` (the status as Server-Sent Events). Register it without a prefix.
  *
  * Authentication: the page and its assets hold no data; their routes say `public: true` (and
  * `isDashboardPublicPath` tells the same for any URL). The event stream carries the data and stays behind
@@ -63,9 +63,13 @@ export async function registerDashboard(
     config: { flavour: 'rmm', public: true, rateLimit: false, responses: { 200: { description: summary } } },
   });
   app.get('/', asset('The live dashboard page'), (req, reply) => sendAsset(req, reply, page));
-  app.get('/dashboard/app.js', asset("The dashboard's script"), (req, reply) =>
-    sendAsset(req, reply, assets.script),
-  );
+  // One static route per listed module, no `:name` parameter: the router matches fixed strings, so no part
+  // of a request's path is ever used to pick a file.
+  for (const [name, script] of assets.scripts) {
+    const summary =
+      name === 'app.js' ? "The dashboard's script (its entry module)" : "A module of the dashboard's script";
+    app.get(`/dashboard/${name}`, asset(summary), (req, reply) => sendAsset(req, reply, script));
+  }
   app.get('/dashboard/style.css', asset("The dashboard's style sheet"), (req, reply) =>
     sendAsset(req, reply, assets.style),
   );
