@@ -1,44 +1,15 @@
-import { type CatalogModel, DEFAULT_NUM_CTX } from './catalog.ts';
 import type { SimClock } from './clock.ts';
 import type { SimCounters } from './counters.ts';
-import { FOREVER_MS } from './duration.ts';
 import { chooseVictim, fitOnGpu } from './eviction.ts';
-import { loadTimeoutText, outOfMemoryText, QUEUE_FULL } from './ollama-errors.ts';
-import { Runner } from './runner.ts';
+import type { HostLimits } from './host-limits.ts';
+import { type LoadFaults, ModelLoader } from './model-loader.ts';
+import { QUEUE_FULL } from './ollama-errors.ts';
+import { type Pending, PendingQueue, type ScheduleRequest, settle } from './pending-queue.ts';
+import { ResidentRunners } from './resident-runners.ts';
+import type { Runner } from './runner.ts';
 import { CancelledError, SchedulerError } from './scheduler-errors.ts';
-import { localTimestamp, utcTimestamp } from './time-format.ts';
+import { localTimestamp } from './time-format.ts';
 import type { SimModelState } from './types.ts';
-
-export interface HostLimits {
-  budgetBytes: number;
-  numParallel: number;
-  maxLoaded: number;
-  maxQueue: number;
-  defaultKeepAliveMs: number;
-  version: string;
-}
-
-/** Asked when a load is about to start, so count-limited faults count only loads. */
-export interface LoadFaults {
-  outOfMemory(model: string): boolean;
-  /** undefined: the load succeeds; otherwise it runs for `ms` (default: the model's load time) and fails. */
-  loadTimeout(model: string): { ms?: number | undefined } | undefined;
-}
-
-export interface ScheduleRequest {
-  model: CatalogModel;
-  /** undefined keeps the runner's earlier keep-alive (the default on a fresh load). */
-  keepAliveMs: number | undefined;
-  numCtx?: number | undefined;
-  signal: AbortSignal;
-}
-
-interface Pending {
-  req: ScheduleRequest;
-  settled: boolean;
-  resolve(runner: Runner): void;
-  reject(err: Error): void;
-}
 
 /**
  * Ollama's scheduler (server/sched.go), event-driven. Requests for a loaded model take it at once;
@@ -47,26 +18,28 @@ interface Pending {
  * models into VRAM and evicts one idle model at a time when they do not fit, waiting when none is idle.
  */
 export class Scheduler {
-  private readonly runners = new Map<string, Runner>();
-  private readonly pending: Pending[] = [];
-  private current: Pending | undefined;
+  private readonly queue = new PendingQueue();
+  private readonly runners: ResidentRunners;
+  private readonly loader: ModelLoader;
   private pumping = false;
   private disposed = false;
-  private wakers = new Set<() => void>();
 
   constructor(
     private readonly limits: HostLimits,
-    private readonly clock: SimClock,
-    private readonly counters: SimCounters,
-    private readonly faults: LoadFaults,
-  ) {}
+    clock: SimClock,
+    counters: SimCounters,
+    faults: LoadFaults,
+  ) {
+    this.runners = new ResidentRunners(clock, counters, () => this.queue.wake());
+    this.loader = new ModelLoader(limits, clock, counters, faults, this.runners, this.queue);
+  }
 
   /** Resolves with the runner once it is loaded and referenced; call release() when done with it. */
   acquire(req: ScheduleRequest): Promise<Runner> {
     if (req.signal.aborted) return Promise.reject(new CancelledError('request cancelled'));
     const ready = this.runners.get(req.model.name);
     if (ready && ready.status === 'loaded' && !ready.evicting) {
-      this.reference(ready, req.keepAliveMs);
+      this.runners.reference(ready, req.keepAliveMs);
       return Promise.resolve(ready);
     }
     if (this.queueLength() >= this.limits.maxQueue)
@@ -86,7 +59,7 @@ export class Scheduler {
         },
       };
       req.signal.addEventListener('abort', onAbort, { once: true });
-      this.pending.push(p);
+      this.queue.push(p);
       void this.pump();
     });
   }
@@ -94,7 +67,7 @@ export class Scheduler {
   /** The request is done with the runner: at zero references the keep-alive clock starts. */
   release(runner: Runner): void {
     runner.refCount--;
-    if (runner.refCount <= 0) this.idle(runner);
+    if (runner.refCount <= 0) this.runners.idle(runner);
   }
 
   /** Waits for one of the runner's num_parallel slots. */
@@ -106,55 +79,31 @@ export class Scheduler {
     runner.releaseSlot();
   }
 
-  /**
-   * keep_alive 0 with no prompt: unload now, or once in-flight requests finish. Returns false when the
-   * model is not in memory (Ollama answers "unload" all the same).
-   */
+  /** keep_alive 0 with no prompt; see ResidentRunners.requestUnload. */
   requestUnload(model: string): boolean {
-    const runner = this.runners.get(model);
-    if (!runner) return false;
-    runner.sessionMs = 0;
-    this.clock.cancel(runner.expiryTimer);
-    if (runner.status === 'loaded' && runner.refCount <= 0) this.unload(runner);
-    return true;
+    return this.runners.requestUnload(model);
   }
 
   /** Host restart: everything unloaded, every waiter cancelled, no timer left behind. */
   dispose(): void {
     this.disposed = true;
     const cancelled = new CancelledError('host restarted');
-    for (const p of [...this.pending, ...(this.current ? [this.current] : [])]) this.settle(p, cancelled);
-    this.pending.length = 0;
-    for (const runner of this.runners.values()) {
-      this.clock.cancel(runner.expiryTimer);
-      this.clock.cancel(runner.loadTimer);
-      for (const w of runner.slotWaiters) {
-        w.settled = true;
-        w.reject(cancelled);
-      }
-      runner.slotWaiters = [];
-      runner.settleLoad();
-    }
-    this.runners.clear();
-    this.wake();
+    this.queue.settleAll(cancelled);
+    this.runners.dropAll(cancelled);
+    this.queue.wake();
   }
 
   queueLength(): number {
-    return this.pending.filter((p) => !p.settled).length;
+    return this.queue.length();
   }
 
   vramUsed(): number {
-    let used = 0;
-    for (const r of this.runners.values()) used += r.sizeVram;
-    return used;
+    return this.runners.vramUsed();
   }
 
   /** Runners in /api/ps order: latest expiry first. */
   residents(): Array<{ runner: Runner; expiresAtMs: number }> {
-    const now = this.clock.wallNow();
-    return [...this.runners.values()]
-      .map((runner) => ({ runner, expiresAtMs: this.expiresAt(runner, now) }))
-      .sort((a, b) => b.expiresAtMs - a.expiresAtMs);
+    return this.runners.byLatestExpiry();
   }
 
   modelStates(): SimModelState[] {
@@ -164,30 +113,23 @@ export class Scheduler {
       size_vram: runner.sizeVram,
       status: runner.status,
       in_flight: runner.active,
-      queued:
-        runner.slotWaiters.length +
-        this.pending.filter((p) => !p.settled && p.req.model.name === runner.name).length,
+      queued: runner.slotWaiters.length + this.queue.queuedFor(runner.name),
       expires_at: localTimestamp(expiresAtMs),
       keep_alive_ms: Number.isFinite(runner.sessionMs) ? runner.sessionMs : null,
     }));
-  }
-
-  private expiresAt(runner: Runner, now: number): number {
-    if (runner.idleExpiresAt !== undefined) return runner.idleExpiresAt;
-    return now + (Number.isFinite(runner.sessionMs) ? runner.sessionMs : FOREVER_MS);
   }
 
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      for (let p = this.pending.shift(); p && !this.disposed; p = this.pending.shift()) {
+      for (let p = this.queue.shift(); p && !this.disposed; p = this.queue.shift()) {
         if (p.settled) continue;
-        this.current = p;
+        this.queue.current = p;
         await this.place(p);
       }
     } finally {
-      this.current = undefined;
+      this.queue.current = undefined;
       this.pumping = false;
     }
   }
@@ -202,154 +144,38 @@ export class Scheduler {
         continue;
       }
       if (runner && !runner.evicting) {
-        this.reference(runner, p.req.keepAliveMs);
-        this.settle(p, runner);
+        this.runners.reference(runner, p.req.keepAliveMs);
+        settle(p, runner);
         return;
       }
       if (runner) {
         // Being evicted (busy when chosen): its unload wakes us, then it loads afresh.
-        await this.nextUnload(p);
+        await this.queue.nextUnload(p);
         continue;
       }
-      const residents = [...this.runners.values()];
+      const residents = this.runners.list();
       const sizeVram =
         residents.length >= this.limits.maxLoaded
           ? undefined
           : fitOnGpu(p.req.model.sizeBytes, this.limits.budgetBytes, residents);
       if (sizeVram !== undefined) {
-        await this.load(p, sizeVram);
+        await this.loader.load(p, sizeVram);
         return;
       }
       // fitOnGpu always fits when nothing is resident, so there is a victim here.
       const victim = chooseVictim(residents)!;
-      if (!victim.evicting) this.evict(victim);
+      if (!victim.evicting) this.runners.evict(victim);
       // An idle victim is already gone; a busy one unloads when its last request finishes.
-      if (this.runners.get(victim.name) === victim) await this.nextUnload(p);
+      if (this.runners.get(victim.name) === victim) await this.queue.nextUnload(p);
     }
-  }
-
-  private async load(p: Pending, sizeVram: number): Promise<void> {
-    const model = p.req.model;
-    if (this.faults.outOfMemory(model.name)) {
-      const free = this.limits.budgetBytes - this.vramUsed();
-      this.settle(p, new SchedulerError(500, outOfMemoryText(this.limits.version, model.sizeBytes, free)));
-      return;
-    }
-    const doomed = this.faults.loadTimeout(model.name);
-    const keepAlive = p.req.keepAliveMs ?? this.limits.defaultKeepAliveMs;
-    const runner = new Runner(model, sizeVram, keepAlive, p.req.numCtx ?? DEFAULT_NUM_CTX);
-    this.runners.set(model.name, runner);
-    this.counters.loads_total++;
-    this.counters.vram_peak_bytes = Math.max(this.counters.vram_peak_bytes, this.vramUsed());
-    const loadMs = doomed ? (doomed.ms ?? model.spec.load_time_s * 1000) : model.spec.load_time_s * 1000;
-    runner.loadTimer = this.clock.after(loadMs, () => {
-      runner.loadTimer = undefined;
-      this.counters.load_ms_total += loadMs;
-      if (doomed) this.failLoad(runner, p);
-      else this.finishLoad(runner, p);
-    });
-    // A disconnect of `p` reaches cancel(), which abandons the load unless someone else still wants it.
-    await runner.loaded;
-  }
-
-  private finishLoad(runner: Runner, trigger: Pending): void {
-    runner.status = 'loaded';
-    if (!trigger.settled) {
-      this.reference(runner, trigger.req.keepAliveMs);
-      this.settle(trigger, runner);
-    } else {
-      // Loaded for requests that are still queued behind the one that triggered it.
-      this.idle(runner);
-    }
-    runner.settleLoad();
-  }
-
-  private failLoad(runner: Runner, trigger: Pending): void {
-    this.runners.delete(runner.name);
-    this.counters.loads_failed++;
-    this.settle(trigger, new SchedulerError(500, loadTimeoutText(this.limits.version)));
-    runner.settleLoad();
-    this.wake();
-  }
-
-  /** Ollama abandons a load whose client went away, unless another queued request wants the model. */
-  private abandonIfUnwanted(runner: Runner): void {
-    if (runner.status !== 'loading' || this.runners.get(runner.name) !== runner) return;
-    const wants = (p: Pending | undefined) =>
-      p !== undefined && !p.settled && p.req.model.name === runner.name;
-    if (wants(this.current) || this.pending.some(wants)) return;
-    this.clock.cancel(runner.loadTimer);
-    this.runners.delete(runner.name);
-    this.counters.loads_abandoned++;
-    runner.settleLoad();
-    this.wake();
   }
 
   private cancel(p: Pending): void {
     if (p.settled) return;
-    this.settle(p, new CancelledError('request cancelled'));
-    const i = this.pending.indexOf(p);
-    if (i >= 0) this.pending.splice(i, 1);
+    settle(p, new CancelledError('request cancelled'));
+    this.queue.remove(p);
     const runner = this.runners.get(p.req.model.name);
-    if (runner) this.abandonIfUnwanted(runner);
-    this.wake();
-  }
-
-  private settle(p: Pending, outcome: Runner | Error): void {
-    if (p.settled) return;
-    p.settled = true;
-    if (outcome instanceof Error) p.reject(outcome);
-    else p.resolve(outcome);
-  }
-
-  private reference(runner: Runner, keepAliveMs: number | undefined): void {
-    runner.refCount++;
-    this.clock.cancel(runner.expiryTimer);
-    runner.expiryTimer = undefined;
-    runner.idleExpiresAt = undefined;
-    if (keepAliveMs !== undefined) runner.sessionMs = keepAliveMs;
-  }
-
-  private idle(runner: Runner): void {
-    if (this.runners.get(runner.name) !== runner || runner.refCount > 0) return;
-    if (runner.evicting || runner.sessionMs <= 0) {
-      if (!runner.evicting) this.counters.expirations_total++;
-      this.unload(runner);
-      return;
-    }
-    if (!Number.isFinite(runner.sessionMs)) return;
-    runner.idleExpiresAt = this.clock.wallNow() + runner.sessionMs;
-    runner.expiryTimer = this.clock.after(runner.sessionMs, () => {
-      runner.expiryTimer = undefined;
-      if (runner.refCount > 0) return;
-      this.counters.expirations_total++;
-      this.unload(runner);
-    });
-  }
-
-  private evict(victim: Runner): void {
-    victim.evicting = true;
-    victim.sessionMs = 0;
-    this.counters.evictions_by_scheduler.push({ model: victim.name, at: utcTimestamp(this.clock.wallNow()) });
-    if (victim.refCount <= 0) this.unload(victim);
-  }
-
-  private unload(runner: Runner): void {
-    if (this.runners.get(runner.name) !== runner) return;
-    this.clock.cancel(runner.expiryTimer);
-    this.runners.delete(runner.name);
-    this.wake();
-  }
-
-  /** Resolves at the next unload, failed or abandoned load, or cancellation: the loop looks again. */
-  private nextUnload(p: Pending): Promise<void> {
-    if (p.settled) return Promise.resolve();
-    return new Promise((resolve) => this.wakers.add(resolve));
-  }
-
-  private wake(): void {
-    const wakers = this.wakers;
-    this.wakers = new Set();
-    for (const w of wakers) w();
+    if (runner) this.loader.abandonIfUnwanted(runner);
+    this.queue.wake();
   }
 }
