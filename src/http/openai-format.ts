@@ -1,6 +1,5 @@
 import type { Static } from 'typebox';
 import type { ChatMessage, CompletionResult, ToolCall, UpstreamChunk } from '../manager/types.ts';
-import type { StreamEncoder } from './completion.ts';
 import { badRequest } from './errors.ts';
 import type { ChatCompletionBody } from './schemas/openai.ts';
 
@@ -133,12 +132,12 @@ export function toFormat(b: Body): unknown {
   return undefined;
 }
 
-function finishReason(final: UpstreamChunk, toolCalls = false): 'stop' | 'length' | 'tool_calls' {
+export function finishReason(final: UpstreamChunk, toolCalls = false): 'stop' | 'length' | 'tool_calls' {
   if (toolCalls) return 'tool_calls';
   return final.done_reason === 'length' ? 'length' : 'stop';
 }
 
-function usage(final: UpstreamChunk) {
+export function usage(final: UpstreamChunk) {
   const prompt = final.prompt_eval_count ?? 0;
   const completion = final.eval_count ?? 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
@@ -181,94 +180,5 @@ export function textCompletion(ids: CompletionIds, result: CompletionResult) {
     system_fingerprint: 'fp_rmm',
     choices: [{ text: result.response, index: 0, logprobs: null, finish_reason: finishReason(result.final) }],
     usage: usage(result.final),
-  };
-}
-
-/** SSE for /v1/completions: a text delta per chunk, a finish chunk, the optional usage chunk, [DONE]. */
-export function textCompletionEncoder(ids: CompletionIds, includeUsage: boolean): StreamEncoder {
-  const id = ids.id.replace(/^chatcmpl-/, 'cmpl-');
-  const chunk = (model: string, text: string, finish: string | null) => ({
-    id,
-    object: 'text_completion',
-    created: ids.created,
-    model,
-    system_fingerprint: 'fp_rmm',
-    choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
-  });
-  return {
-    contentType: 'text/event-stream; charset=utf-8',
-    chunk: (c) => event(chunk(c.model, c.response ?? c.message?.content ?? '', null)),
-    final(result) {
-      let out = event(chunk(result.model_used, '', finishReason(result.final)));
-      if (includeUsage)
-        out += event({ ...chunk(result.model_used, '', null), choices: [], usage: usage(result.final) });
-      return `${out}data: [DONE]\n\n`;
-    },
-    error: (err) =>
-      event({ error: { message: err.message, type: 'api_error', param: null, code: err.code } }),
-  };
-}
-
-const event = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-
-/** A content no model writes, to find where the content goes in a serialised chunk. */
-const FRAME_MARK = '\u0000rmm-content\u0000';
-const FRAME_MARK_JSON = JSON.stringify(FRAME_MARK);
-
-/** SSE as OpenAI sends it: role in the first delta only, a finish chunk, the optional usage chunk, [DONE]. */
-export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): StreamEncoder {
-  let first = true;
-  let calls = 0;
-  const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) => ({
-    ...ids,
-    object: 'chat.completion.chunk',
-    model,
-    system_fingerprint: 'fp_rmm',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  });
-  // Most chunks of a stream are a plain content delta: their event is the same bytes around the content,
-  // so it is cut once from a serialised sample and only the content is serialised per chunk.
-  let frame: { model: string; head: string; tail: string } | undefined;
-  const contentEvent = (model: string, content: string) => {
-    if (frame?.model !== model) {
-      const sample = event(chunk(model, { content: FRAME_MARK }, null));
-      const at = sample.indexOf(FRAME_MARK_JSON);
-      frame = { model, head: sample.slice(0, at), tail: sample.slice(at + FRAME_MARK_JSON.length) };
-    }
-    return frame.head + JSON.stringify(content) + frame.tail;
-  };
-  return {
-    contentType: 'text/event-stream; charset=utf-8',
-    chunk(c) {
-      const content = c.message?.content ?? c.response ?? '';
-      const thinking = c.message?.thinking ?? c.thinking;
-      const toolCalls = c.message?.tool_calls;
-      if (!first && !thinking && !toolCalls?.length) return contentEvent(c.model, content);
-      const delta: Record<string, unknown> = first ? { role: 'assistant' } : {};
-      first = false;
-      if (content || (!thinking && !toolCalls?.length)) delta['content'] = content;
-      if (thinking) delta['reasoning'] = thinking;
-      if (toolCalls?.length) {
-        // As OpenAI streams them: each call once, whole, with its index among the answer's calls.
-        delta['tool_calls'] = toOpenAiToolCalls(toolCalls, ids.id).map((t, i) => ({
-          ...t,
-          index: calls + i,
-        }));
-        calls += toolCalls.length;
-      }
-      return event(chunk(c.model, delta, null));
-    },
-    final(result) {
-      const toolCalls = calls > 0 || (result.tool_calls?.length ?? 0) > 0;
-      let out = event(
-        chunk(result.model_used, first ? { role: 'assistant' } : {}, finishReason(result.final, toolCalls)),
-      );
-      if (includeUsage) {
-        out += event({ ...chunk(result.model_used, {}, null), choices: [], usage: usage(result.final) });
-      }
-      return `${out}data: [DONE]\n\n`;
-    },
-    error: (err) =>
-      event({ error: { message: err.message, type: 'api_error', param: null, code: err.code } }),
   };
 }

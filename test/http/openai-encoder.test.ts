@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openAiEncoder } from '../../src/http/openai-format.ts';
+import { openAiEncoder, textCompletionEncoder } from '../../src/http/openai-stream.ts';
 import type { UpstreamChunk } from '../../src/manager/types.ts';
 
 const ids = { id: 'chatcmpl-req-1', created: 1_767_571_200 };
@@ -50,5 +50,34 @@ describe('openAiEncoder: content deltas cut from a serialised frame', () => {
     expect(thinking.value['choices']).toEqual([
       { index: 0, delta: { reasoning: 'hmm' }, finish_reason: null },
     ]);
+  });
+});
+
+describe('textCompletionEncoder: /v1/completions text deltas cut from a serialised frame', () => {
+  it('gives, byte for byte, what serialising each chunk whole gives, and follows a change of model', () => {
+    const enc = textCompletionEncoder(ids, false);
+    const gen = (text: string, model = 'llama3.2:3b'): UpstreamChunk => ({
+      model,
+      created_at: '2026-01-05T00:00:00Z',
+      response: text,
+      done: false,
+    });
+    for (const [text, model] of [
+      ['Hello', 'llama3.2:3b'],
+      ['"quoted"\n\ttab \\ back', 'llama3.2:3b'],
+      ['ünï\u2028cödé 🚀', 'llama3.2:8b'],
+      ['', 'llama3.2:8b'],
+      ['\u0000', 'llama3.2:3b'],
+    ] as const) {
+      const whole = {
+        id: 'cmpl-req-1',
+        object: 'text_completion',
+        created: ids.created,
+        model,
+        system_fingerprint: 'fp_rmm',
+        choices: [{ text, index: 0, logprobs: null, finish_reason: null }],
+      };
+      expect(enc.chunk(gen(text, model))).toBe(`data: ${JSON.stringify(whole)}\n\n`);
+    }
   });
 });

@@ -7,14 +7,13 @@ import { virtualModelNames } from '../model-names.ts';
 import {
   chatCompletion,
   completionIds,
-  openAiEncoder,
   textCompletion,
-  textCompletionEncoder,
   toChatMessages,
   toFormat,
   toOptions,
   toTools,
 } from '../openai-format.ts';
+import { openAiEncoder, textCompletionEncoder } from '../openai-stream.ts';
 import { routingFor } from '../routing.ts';
 import { RoutingHeadersSchema } from '../schemas/common.ts';
 import {
