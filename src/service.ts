@@ -6,7 +6,7 @@ import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { registerDashboard } from './http/dashboard/index.ts';
 import { createInspection } from './inspection/index.ts';
-import type { Manager } from './manager/types.ts';
+import type { Manager } from './manager/manager.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createServiceLogger } from './observability/service-logger.ts';
 import { createManager } from './runtime/manager.ts';

@@ -1,4 +1,4 @@
-import type { Manager } from '../../src/manager/types.ts';
+import type { Manager } from '../../src/manager/manager.ts';
 
 /**
  * Models that are not at rest (requests in flight, circuit open, a load or unload under way, or still

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { CompletionRequest, ToolCall, UpstreamChunk } from '../manager/types.ts';
+import type { CompletionRequest, ToolCall, UpstreamChunk } from '../manager/completion.ts';
 import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import type { Phase } from './attempt-error.ts';

@@ -1,4 +1,4 @@
-import type { CircuitView, HostView, ModelView, StatusView } from '../manager/types.ts';
+import type { CircuitView, HostView, ModelView, StatusView } from '../manager/status-view.ts';
 import { textTable } from './text-table.ts';
 
 /**

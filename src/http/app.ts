@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type Logger, pino } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { Manager } from '../manager/types.ts';
+import type { Manager } from '../manager/manager.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { PACKAGE_VERSION as VERSION } from '../package-root.ts';
 import { createAuthHook } from './auth.ts';

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CompletionRequest, CompletionResult, UpstreamChunk } from '../manager/completion.ts';
 import type { RmmError } from '../manager/errors.ts';
-import type { CompletionRequest, CompletionResult, Manager, UpstreamChunk } from '../manager/types.ts';
+import type { Manager } from '../manager/manager.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { toRmmError } from './errors.ts';
 import { headerText } from './header-text.ts';

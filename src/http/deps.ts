@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import type { Manager } from '../manager/types.ts';
+import type { Manager } from '../manager/manager.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /** What the route modules receive from buildApp. */

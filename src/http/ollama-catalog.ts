@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config, ModelSpec } from '../config/schema.ts';
-import type { StatusView } from '../manager/types.ts';
+import type { StatusView } from '../manager/status-view.ts';
 import { virtualModelNames } from './model-names.ts';
 
 /** Catalog entries in Ollama's shapes (/api/tags, /api/ps, /api/show), built from the config's model specs. */

@@ -1,5 +1,5 @@
 import { TASK_TYPES, type TaskType, URGENCIES, type Urgency } from '../config/schema.ts';
-import type { CompletionResult, ToolCall, UpstreamChunk } from '../manager/types.ts';
+import type { CompletionResult, ToolCall, UpstreamChunk } from '../manager/completion.ts';
 import { rmmSummary, type StreamEncoder } from './completion.ts';
 import { badRequest } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, ToolCall } from '../manager/types.ts';
+import type { ChatMessage, ToolCall } from '../manager/completion.ts';
 import type { CompletionInput } from './completion.ts';
 import type { Routing } from './routing.ts';
 

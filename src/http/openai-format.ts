@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { ChatMessage, CompletionResult, ToolCall, UpstreamChunk } from '../manager/types.ts';
+import type { ChatMessage, CompletionResult, ToolCall, UpstreamChunk } from '../manager/completion.ts';
 import { badRequest } from './errors.ts';
 import type { ChatCompletionBody } from './schemas/openai.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { TaskType, Urgency } from '../config/schema.ts';
-import type { Manager } from '../manager/types.ts';
+import type { Manager } from '../manager/manager.ts';
 import { type Flavour, unknownModel } from './errors.ts';
 import { modelChoices, resolveModelName } from './model-names.ts';
 

@@ -1,4 +1,4 @@
-import type { CompletionRequest } from '../manager/types.ts';
+import type { CompletionRequest } from '../manager/completion.ts';
 
 /**
  * What a request needs of a model, in Ollama's capability words, and how long its prompt is. Pure and

@@ -1,6 +1,6 @@
 import type { ChainEntry, TaskType } from '../config/schema.ts';
+import type { Classification, CompletionRequest } from '../manager/completion.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { Classification, CompletionRequest } from '../manager/types.ts';
 import { classifyTask } from './classify.ts';
 import { taskFromAlias } from './task-aliases.ts';
 

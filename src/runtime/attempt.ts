@@ -1,7 +1,7 @@
 import { AttemptError } from '../backend/attempt-error.ts';
 import type { InferenceResult } from '../backend/inference.ts';
+import type { AttemptDetail, CompletionRequest, UpstreamChunk } from '../manager/completion.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { AttemptDetail, CompletionRequest, UpstreamChunk } from '../manager/types.ts';
 import { backoffDelay } from '../policy/backoff.ts';
 import { classifyError, type Classification as ErrorInfo } from '../policy/errors.ts';
 import { attemptTimeoutMs, loadWaitUntil, retryVerdict } from '../policy/retry-rules.ts';

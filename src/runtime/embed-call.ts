@@ -1,4 +1,5 @@
-import type { CompletionResult, EmbedRequest, EmbedResult } from '../manager/types.ts';
+import type { CompletionResult } from '../manager/completion.ts';
+import type { EmbedRequest, EmbedResult } from '../manager/embedding.ts';
 import type { JourneyRequest } from './upstream-call.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import type { Config } from '../config/schema.ts';
-import type { HealthResult } from '../manager/types.ts';
+import type { HealthResult } from '../manager/health-result.ts';
 import { classifyError, GarbageOutputError } from '../policy/errors.ts';
 import { generationMs } from '../policy/estimate.ts';
 import type { Clock } from '../time/clock.ts';

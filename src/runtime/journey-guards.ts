@@ -1,6 +1,6 @@
 import type { TaskType } from '../config/schema.ts';
+import type { AttemptDetail } from '../manager/completion.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { AttemptDetail } from '../manager/types.ts';
 import { missingCapabilities, requiredCapabilities } from '../policy/capabilities.ts';
 import type { RequestTarget } from '../policy/request-target.ts';
 import type { SelectionPlan } from '../policy/select.ts';

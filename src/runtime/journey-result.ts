@@ -1,7 +1,7 @@
 import type { InferenceResult } from '../backend/inference.ts';
 import type { TaskType, Urgency } from '../config/schema.ts';
+import type { AttemptDetail, CompletionRequest, CompletionResult } from '../manager/completion.ts';
 import { type ErrorCode, RmmError } from '../manager/errors.ts';
-import type { AttemptDetail, CompletionRequest, CompletionResult } from '../manager/types.ts';
 import type { RequestTarget } from '../policy/request-target.ts';
 import type { PlannedAttempt, SelectionPlan } from '../policy/select.ts';
 import { formatDuration } from '../policy/select-reason.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Urgency } from '../config/schema.ts';
-import type { AttemptDetail, CompletionResult } from '../manager/types.ts';
+import type { AttemptDetail, CompletionResult } from '../manager/completion.ts';
 import { estimatePromptTokens, outputCap, requiredCapabilities } from '../policy/capabilities.ts';
 import { deadlineMs, expectedMs, takesTraffic } from '../policy/estimate.ts';
 import { type RequestTarget, resolveTarget } from '../policy/request-target.ts';

@@ -1,5 +1,5 @@
+import type { CompletionRequest } from '../manager/completion.ts';
 import type { RmmError } from '../manager/errors.ts';
-import type { CompletionRequest } from '../manager/types.ts';
 import { clockSignal } from './clock-signal.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 

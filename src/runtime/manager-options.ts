@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Backend } from '../backend/backend.ts';
-import type { Manager } from '../manager/types.ts';
+import type { Manager } from '../manager/manager.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EvictionPolicyName } from '../policy/planner.ts';
 import type { Clock } from '../time/clock.ts';

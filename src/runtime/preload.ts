@@ -1,7 +1,7 @@
 import type { PlanDecision } from '../../machines/supervisor/types.ts';
 import type { Config } from '../config/schema.ts';
 import { RmmError } from '../manager/errors.ts';
-import type { PreloadResult } from '../manager/types.ts';
+import type { PreloadResult } from '../manager/preload-result.ts';
 import { type DemandState, predictPreloads } from '../policy/demand.ts';
 import { planFor } from '../policy/planner.ts';
 import type { Clock } from '../time/clock.ts';

@@ -3,7 +3,7 @@ import { p50, p95 } from '../../machines/model/latency.ts';
 import { demandAt } from '../../machines/model/updates.ts';
 import type { DiscoveredModel } from '../../machines/supervisor/types.ts';
 import type { Config } from '../config/schema.ts';
-import type { CircuitView, HostView, ModelView, StatusView } from '../manager/types.ts';
+import type { CircuitView, HostView, ModelView, StatusView } from '../manager/status-view.ts';
 import type { ChainView } from './chains.ts';
 import type { Decision } from './decisions.ts';
 import type { Fleet } from './fleet.ts';

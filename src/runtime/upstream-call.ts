@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import type { InferenceCall, InferenceResult } from '../backend/inference.ts';
-import type { CompletionRequest } from '../manager/types.ts';
+import type { CompletionRequest } from '../manager/completion.ts';
 
 /**
  * A request on its way through the journey: a completion, or (with `embed`) an embedding, which takes the

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PlanDecision } from '../../machines/supervisor/types.ts';
 import type { Config } from '../config/schema.ts';
-import type { SharedStateStatus } from '../manager/types.ts';
+import type { SharedStateStatus } from '../manager/status-view.ts';
 import type { DemandState } from '../policy/demand.ts';
 import type { Fleet, ModelStateChange } from '../runtime/fleet.ts';
 import { Ticker } from '../runtime/ticker.ts';

@@ -1,14 +1,9 @@
-import type {
-  CircuitView,
-  CompletionResult,
-  EmbedResult,
-  HealthResult,
-  HostView,
-  Manager,
-  ModelView,
-  PreloadResult,
-  StatusView,
-} from '../../src/manager/types.ts';
+import type { CompletionResult } from '../../src/manager/completion.ts';
+import type { EmbedResult } from '../../src/manager/embedding.ts';
+import type { HealthResult } from '../../src/manager/health-result.ts';
+import type { Manager } from '../../src/manager/manager.ts';
+import type { PreloadResult } from '../../src/manager/preload-result.ts';
+import type { CircuitView, HostView, ModelView, StatusView } from '../../src/manager/status-view.ts';
 
 /** A Manager whose status is a plain object the test edits; every other call is unused by the dashboard. */
 export class FakeManager implements Manager {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TASK_TYPES, URGENCIES } from '../../src/config/schema.ts';
+import type { CompletionResult } from '../../src/manager/completion.ts';
 import { RmmError } from '../../src/manager/errors.ts';
-import type { CompletionResult } from '../../src/manager/types.ts';
 import { eventually, SMALL_CATALOG, type Stack, startStack, stateOf } from './harness.ts';
 
 let stack: Stack | undefined;

@@ -1,19 +1,11 @@
 import type { Config, TaskType, Urgency } from '../../src/config/schema.ts';
+import type { CompletionRequest, CompletionResult, UpstreamChunk } from '../../src/manager/completion.ts';
+import type { EmbedRequest, EmbedResult } from '../../src/manager/embedding.ts';
 import { type ErrorCode, RmmError } from '../../src/manager/errors.ts';
-import type {
-  CircuitView,
-  CompletionRequest,
-  CompletionResult,
-  EmbedRequest,
-  EmbedResult,
-  HealthResult,
-  HostView,
-  Manager,
-  ModelView,
-  PreloadResult,
-  StatusView,
-  UpstreamChunk,
-} from '../../src/manager/types.ts';
+import type { HealthResult } from '../../src/manager/health-result.ts';
+import type { Manager } from '../../src/manager/manager.ts';
+import type { PreloadResult } from '../../src/manager/preload-result.ts';
+import type { CircuitView, HostView, ModelView, StatusView } from '../../src/manager/status-view.ts';
 
 /**
  * A Manager that behaves like the real one seen from HTTP: picks a model from the config's chains,

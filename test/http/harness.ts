@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../src/config/schema.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
 import { buildApp } from '../../src/http/app.ts';
-import type { Manager } from '../../src/manager/types.ts';
+import type { Manager } from '../../src/manager/manager.ts';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
 import { createFakeManager, type FakeBehaviour, type FakeManager } from './fake-manager.ts';
 

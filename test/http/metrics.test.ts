@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelMachine } from '../../machines/model.machine.ts';
-import { circuitValue, createMetrics, MODEL_STATES } from '../../src/observability/metrics.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { circuitValue, MODEL_STATES } from '../../src/observability/observe-status.ts';
 import { wireMetrics } from '../../src/runtime/wire-metrics.ts';
 import type { FakeManager } from './fake-manager.ts';
 import { startFakeApp, type TestApp } from './harness.ts';

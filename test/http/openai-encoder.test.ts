@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openAiEncoder, textCompletionEncoder } from '../../src/http/openai-stream.ts';
-import type { UpstreamChunk } from '../../src/manager/types.ts';
+import type { UpstreamChunk } from '../../src/manager/completion.ts';
 
 const ids = { id: 'chatcmpl-req-1', created: 1_767_571_200 };
 const content = (text: string, model = 'llama3.2:3b'): UpstreamChunk => ({

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, validateConfig } from '../../src/config/load.ts';
 import { scaledConfig } from '../../src/config/test-config.ts';
-import type { UpstreamChunk } from '../../src/manager/types.ts';
+import type { UpstreamChunk } from '../../src/manager/completion.ts';
 import { createManager } from '../../src/runtime/manager.ts';
 import type { RunningManager } from '../../src/runtime/manager-options.ts';
 import { startSimulator } from '../../src/simulator/index.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RmmError } from '../../manager/errors.ts';
-import type { Manager } from '../../manager/types.ts';
+import type { Manager } from '../../manager/manager.ts';
 import { DEFAULT_VISUALIZATIONS_DIR, loadDashboardAssets, type StaticAsset } from './dashboard-assets.ts';
 import { DASHBOARD_EVENTS_PATH } from './dashboard-paths.ts';
 import { openSseSink } from './sse-sink.ts';

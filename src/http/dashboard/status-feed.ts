@@ -1,4 +1,4 @@
-import type { StatusView } from '../../manager/types.ts';
+import type { StatusView } from '../../manager/status-view.ts';
 
 /** Where the feed delivers frames: one per connected client (an SSE response in production). */
 export interface FeedSink {

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EmbedRequest, EmbedResult } from '../../manager/types.ts';
+import type { EmbedRequest, EmbedResult } from '../../manager/embedding.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, type Flavour, unknownModel } from '../errors.ts';
 import { modelChoices, resolveModelName } from '../model-names.ts';

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { CompletionResult, UpstreamChunk } from '../../manager/types.ts';
+import type { CompletionResult, UpstreamChunk } from '../../manager/completion.ts';
 import { type CompletionInput, completeOnce, completeStreaming, type StreamEncoder } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { concreteModel, routingFor } from '../routing.ts';
