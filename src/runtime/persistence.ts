@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
-import type { PersistenceStatus } from '../manager/types.ts';
+import type { PersistenceStatus } from '../manager/status-view.ts';
 import {
   Journal,
   type LoadResult,
