@@ -1,4 +1,5 @@
 export { removeStaleTemps, syncDirectory, tempPathFor, writeFileAtomic } from './atomic-write.ts';
+export type { CheckpointSink } from './checkpoint-sink.ts';
 export { decodeEnvelope, type Envelope, encodeEnvelope, stringifyPayload } from './envelope.ts';
 export { Journal, type JournalOptions, type JournalStats } from './journal.ts';
 export {
@@ -10,6 +11,7 @@ export {
   type JournalRecord,
   type SegmentHeader,
 } from './journal-records.ts';
+export type { LoadResult } from './load-state-file.ts';
 export { quarantineFile } from './quarantine.ts';
 export {
   type JournalReadProblem,
@@ -18,8 +20,6 @@ export {
   readJournal,
 } from './read-journal.ts';
 export {
-  type CheckpointSink,
-  type LoadResult,
   type SnapshotStatus,
   SnapshotStore,
   type SnapshotStoreOptions,

@@ -1,18 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { type FileHandle, open, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../time/clock.ts';
-import { syncDirectory } from './atomic-write.ts';
-import {
-  type CheckpointRecord,
-  type DecisionRecord,
-  type JournalEvent,
-  journalFileName,
-  listJournalFiles,
-  type SegmentHeader,
-} from './journal-records.ts';
+import type { CheckpointRecord, DecisionRecord, JournalEvent } from './journal-records.ts';
+import { SegmentWriter } from './segment-writer.ts';
+import { CoalescedJob, SerialQueue } from './serial-queue.ts';
 
 export interface JournalOptions {
   /** Folder of the journal files; created if missing. */
@@ -55,33 +46,23 @@ export interface JournalStats {
  * Append-only JSONL log of every event that enters the actor system. `append` sits on the request hot path,
  * so it only serialises the record and pushes the string; a timer turns everything buffered into one
  * `write` per batch. Each process starts a new file (never appends after a line a crash may have torn) and
- * files rotate by size. A `kill -9` loses at most the unwritten batch and may tear the last line of the
+ * files rotate by size (see SegmentWriter). A `kill -9` loses at most the unwritten batch and may tear the last line of the
  * current file; `readJournal` skips and reports such a line.
  */
 export class Journal {
-  private readonly dir: string;
-  private readonly maxBytes: number;
   private readonly clock: Clock;
   private readonly flushIntervalMs: number;
-  private readonly keepFiles: number;
   private readonly logger: Logger | undefined;
   /** Makes checkpoint ids unique across processes sharing the folder. */
   private readonly runId: string;
-  private readonly replica: string | undefined;
+  private readonly files: SegmentWriter;
 
   private lines: string[] = [];
   private timer: unknown = null;
-  private tail: Promise<void> = Promise.resolve();
-  private batchJob: Promise<void> | null = null;
+  private readonly queue = new SerialQueue();
+  /** At most one batch waits behind the write in flight; it takes whatever is buffered when it starts. */
+  private readonly batch = new CoalescedJob(this.queue, () => this.writeBatch());
   private closed = false;
-
-  private seq: number;
-  private handle: FileHandle | null = null;
-  private filePath: string | null = null;
-  private fileBytes = 0;
-  private fileRecords = 0;
-  /** Set after a failed write: a partial write may have torn a line, so the next batch starts a new file. */
-  private mustRotate = false;
 
   private checkpoints = 0;
   /** Newest checkpoint appended, written or not (for status). */
@@ -89,25 +70,28 @@ export class Journal {
   /** Newest checkpoint in the buffer, and newest already on disk: headers name only the latter. */
   private bufferedCheckpoint: { id: string; snapshot: string } | null = null;
   private writtenCheckpoint: { id: string; snapshot: string } | null;
-  private stat = { files: 0, records: 0, batches: 0, bytes: 0, dropped: 0 };
+  private stat = { records: 0, batches: 0, bytes: 0, dropped: 0 };
   private error: { at: string; message: string } | null = null;
 
   constructor(options: JournalOptions) {
     this.runId = options.runId ?? randomBytes(6).toString('hex');
-    this.replica = options.replica;
-    this.dir = options.dir;
-    this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    const keepFiles = options.keepFiles ?? Number.POSITIVE_INFINITY;
     this.clock = options.clock ?? systemClock;
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
-    this.keepFiles = options.keepFiles ?? Number.POSITIVE_INFINITY;
     this.logger = options.logger;
     this.lastCheckpoint = options.lastCheckpoint ?? null;
     this.writtenCheckpoint = this.lastCheckpoint;
-    if (!(this.maxBytes > 0)) throw new RangeError('maxBytes must be > 0');
+    if (!(maxBytes > 0)) throw new RangeError('maxBytes must be > 0');
     if (!(this.flushIntervalMs >= 0)) throw new RangeError('flushIntervalMs must be >= 0');
-    if (!(this.keepFiles >= 1)) throw new RangeError('keepFiles must be >= 1 (use Infinity to keep all)');
-    mkdirSync(this.dir, { recursive: true });
-    this.seq = listJournalFiles(this.dir).at(-1)?.seq ?? 0;
+    if (!(keepFiles >= 1)) throw new RangeError('keepFiles must be >= 1 (use Infinity to keep all)');
+    this.files = new SegmentWriter({
+      dir: options.dir,
+      replica: options.replica,
+      maxBytes,
+      keepFiles,
+      clock: this.clock,
+    });
   }
 
   /** Buffers one record; never throws and never touches the disk. */
@@ -156,36 +140,32 @@ export class Journal {
    */
   async flush(options: { sync?: boolean } = {}): Promise<void> {
     this.cancelTimer();
-    const job = this.queueBatch();
-    const syncJob = options.sync ? this.enqueue(() => this.syncFile()) : null;
+    const job = this.batch.request();
+    const syncJob = options.sync ? this.queue.run(() => this.files.sync()) : null;
     await job;
     if (syncJob) await syncJob;
   }
 
   /** Resolves when every write queued so far has finished. */
   idle(): Promise<void> {
-    return this.tail;
+    return this.queue.idle();
   }
 
   /** Flushes, fsyncs and closes the file; later appends are dropped. */
   async close(): Promise<void> {
-    if (this.closed) return this.tail;
+    if (this.closed) return this.queue.idle();
     this.closed = true;
     try {
       await this.flush({ sync: true });
     } finally {
-      await this.enqueue(async () => {
-        const handle = this.handle;
-        this.handle = null;
-        await handle?.close();
-      });
+      await this.queue.run(() => this.files.close());
     }
   }
 
   stats(): JournalStats {
     return {
-      file: this.filePath,
-      files_opened: this.stat.files,
+      file: this.files.path,
+      files_opened: this.files.opened,
       records_written: this.stat.records,
       batches_written: this.stat.batches,
       bytes_written: this.stat.bytes,
@@ -204,25 +184,8 @@ export class Journal {
   private readonly onTimer = (): void => {
     this.timer = null;
     // Failures are logged and counted in writeBatch; a timer has no one to report to.
-    this.queueBatch().catch(() => {});
+    this.batch.request().catch(() => {});
   };
-
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(job);
-    this.tail = run.catch(() => {});
-    return run;
-  }
-
-  /** At most one batch waits behind the write in flight; it takes whatever is buffered when it starts. */
-  private queueBatch(): Promise<void> {
-    if (this.batchJob !== null) return this.batchJob;
-    const job = this.enqueue(async () => {
-      this.batchJob = null;
-      await this.writeBatch();
-    });
-    this.batchJob = job;
-    return job;
-  }
 
   private async writeBatch(): Promise<void> {
     if (this.lines.length === 0) return;
@@ -230,74 +193,20 @@ export class Journal {
     const checkpoint = this.bufferedCheckpoint;
     this.lines = [];
     this.bufferedCheckpoint = null;
-    let data = Buffer.from(lines.join('\n') + '\n', 'utf8');
+    const data = Buffer.from(lines.join('\n') + '\n', 'utf8');
     try {
-      const full =
-        this.handle !== null && this.fileRecords > 0 && this.fileBytes + data.length > this.maxBytes;
-      if (this.handle === null || this.mustRotate || full) {
-        const header = await this.openNextFile();
-        data = Buffer.concat([header, data]);
-      }
-      await writeAll(this.handle!, data);
-      this.fileBytes += data.length;
-      this.fileRecords += lines.length;
+      // A new file's header names the newest checkpoint on disk as of when the file opens: ask then.
+      const written = await this.files.write(data, lines.length, () => this.writtenCheckpoint);
       this.stat.records += lines.length;
       this.stat.batches++;
-      this.stat.bytes += data.length;
+      this.stat.bytes += written;
       if (checkpoint) this.writtenCheckpoint = checkpoint;
     } catch (err) {
       this.stat.dropped += lines.length;
-      this.mustRotate = true;
       this.error = { at: new Date(this.clock.now()).toISOString(), message: (err as Error).message };
-      this.logger?.error({ err, file: this.filePath, dropped: lines.length }, 'journal write failed');
+      this.logger?.error({ err, file: this.files.path, dropped: lines.length }, 'journal write failed');
       throw err;
     }
-  }
-
-  /** Opens the next file and returns its header line (written with the batch: one write per batch). */
-  private async openNextFile(): Promise<Buffer> {
-    const previous = this.handle;
-    this.handle = null;
-    // fsync before close: nothing fsyncs a finished file later, and `flush({ sync })` only reaches the current one.
-    if (previous) {
-      await previous.sync().catch(() => {});
-      await previous.close().catch(() => {});
-    }
-    // Past anything already in the folder, so a failed open (EEXIST) is not retried on the same name.
-    const seq = Math.max(this.seq, listJournalFiles(this.dir).at(-1)?.seq ?? 0) + 1;
-    const path = join(this.dir, journalFileName(seq));
-    // 'wx': another process writing the same folder must make us fail loudly, not interleave with it.
-    this.handle = await open(path, 'wx', 0o600);
-    this.seq = seq;
-    this.filePath = path;
-    this.fileBytes = 0;
-    this.fileRecords = 0;
-    this.mustRotate = false;
-    this.stat.files++;
-    await syncDirectory(this.dir);
-    await this.prune();
-    const header: SegmentHeader = {
-      type: 'segment',
-      seq,
-      at: this.clock.now(),
-      pid: process.pid,
-      ...(this.replica !== undefined && { replica: this.replica }),
-      last_checkpoint: this.writtenCheckpoint,
-    };
-    return Buffer.from(JSON.stringify(header) + '\n', 'utf8');
-  }
-
-  private async prune(): Promise<void> {
-    if (!Number.isFinite(this.keepFiles)) return;
-    const files = listJournalFiles(this.dir);
-    for (const file of files.slice(0, Math.max(0, files.length - this.keepFiles))) {
-      if (file.seq === this.seq) continue;
-      await unlink(join(this.dir, file.name)).catch(() => {});
-    }
-  }
-
-  private async syncFile(): Promise<void> {
-    await this.handle?.sync();
   }
 
   private cancelTimer(): void {
@@ -305,15 +214,5 @@ export class Journal {
       this.clock.clearTimeout(this.timer);
       this.timer = null;
     }
-  }
-}
-
-/** FileHandle.write may write less than asked (a full disk, a signal); loop until all of it is out. */
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    if (bytesWritten === 0) throw new Error('journal write made no progress');
-    offset += bytesWritten;
   }
 }

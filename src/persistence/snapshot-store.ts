@@ -1,28 +1,11 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../time/clock.ts';
-import { removeStaleTemps, writeFileAtomic } from './atomic-write.ts';
-import { decodeEnvelope, type Envelope, encodeEnvelope, stringifyPayload } from './envelope.ts';
-import { quarantineFile } from './quarantine.ts';
-
-export type LoadResult =
-  | { status: 'fresh' }
-  | { status: 'restored'; envelope: Envelope }
-  /** `movedTo` is null only when even the rename failed; `reason` then says so too. */
-  | { status: 'quarantined'; movedTo: string | null; reason: string };
-
-/**
- * A log the snapshot is cut against; `Journal` satisfies it. `checkpoint` is called in the same synchronous
- * step that captures the payload, so every record appended before it is in the snapshot and every record
- * after it is not; `flush({ sync: true })` makes that checkpoint durable before the snapshot naming it is.
- */
-export interface CheckpointSink {
-  checkpoint(snapshotRef: string): string;
-  flush(options?: { sync?: boolean }): Promise<void>;
-  /** Told by load() which checkpoint the restored snapshot was cut at, so new journal files can name it. */
-  restored?(checkpoint: { id: string; snapshot: string }): void;
-}
+import type { CheckpointSink } from './checkpoint-sink.ts';
+import { type LoadResult, loadStateFile, quarantineStateFile, type StateFile } from './load-state-file.ts';
+import { CoalescedJob, SerialQueue } from './serial-queue.ts';
+import { type Capture, SnapshotWriter } from './snapshot-writer.ts';
 
 export interface SnapshotStoreOptions {
   /** Folder of the state file; created if missing. */
@@ -55,60 +38,52 @@ export interface SnapshotStatus {
   superseded: number;
 }
 
-interface Capture {
-  generation: number;
-  savedAt: string;
-  text: string;
-  checkpoint: string | undefined;
-}
-
 /**
  * The supervisor's state file. Every write is atomic (see writeFileAtomic) and writes run one at a time in
  * call order; each payload is captured (serialised, stamped, checkpointed) when it is taken, and a write
- * whose capture is older than what is already on disk is skipped, so the file only ever moves forward.
+ * whose capture is older than what is already on disk is skipped, so the file only ever moves forward
+ * (see SnapshotWriter).
  */
 export class SnapshotStore {
   readonly path: string;
   private readonly dir: string;
-  private readonly name: string;
-  private readonly schemaVersion: number;
+  private readonly file: StateFile;
   private readonly clock: Clock;
-  private readonly logger: Logger | undefined;
   private readonly debounceMs: number;
-  private readonly checkpoints: CheckpointSink | undefined;
-  private readonly durable: boolean;
+  private readonly writer: SnapshotWriter;
 
-  private tail: Promise<void> = Promise.resolve();
-  private generation = 0;
-  private writtenGeneration = 0;
+  private readonly queue = new SerialQueue();
+  private readonly scheduled: CoalescedJob;
   private pending: (() => unknown) | null = null;
   private timer: unknown = null;
-  private scheduledJob: Promise<void> | null = null;
 
-  private savedAt: string | null = null;
   private loaded: LoadResult | null = null;
-  private error: { at: string; message: string } | null = null;
-  private writes = 0;
-  private errors = 0;
-  private superseded = 0;
 
   constructor(options: SnapshotStoreOptions) {
     if (!Number.isInteger(options.schemaVersion)) throw new TypeError('schemaVersion must be an integer');
+    const name = options.name ?? 'state.json';
+    const { schemaVersion, logger } = options;
     this.dir = options.dir;
-    this.name = options.name ?? 'state.json';
-    this.path = join(options.dir, this.name);
-    this.schemaVersion = options.schemaVersion;
+    this.path = join(options.dir, name);
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger;
     this.debounceMs = options.debounceMs ?? 250;
-    this.checkpoints = options.checkpoints;
-    this.durable = options.durable ?? true;
+    this.file = { path: this.path, schemaVersion, clock: this.clock, logger };
+    this.writer = new SnapshotWriter({
+      path: this.path,
+      name,
+      schemaVersion,
+      clock: this.clock,
+      logger,
+      checkpoints: options.checkpoints,
+      durable: options.durable ?? true,
+    });
+    this.scheduled = new CoalescedJob(this.queue, () => this.writeScheduled());
     this.ensureDir();
   }
 
   /** ISO saved_at of the newest envelope on disk that this store wrote or restored. */
   get lastSavedAt(): string | null {
-    return this.savedAt;
+    return this.writer.savedAt;
   }
 
   get lastLoad(): LoadResult | null {
@@ -122,34 +97,7 @@ export class SnapshotStore {
    */
   load(): LoadResult {
     this.ensureDir();
-    const stale = removeStaleTemps(this.path);
-    if (stale.length > 0)
-      this.logger?.warn({ removed: stale }, 'removed temp files of interrupted snapshot writes');
-
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return this.settle({ status: 'fresh' });
-      return this.quarantine(`unreadable: ${(err as Error).message}`);
-    }
-    const decoded = decodeEnvelope(text, this.schemaVersion);
-    if (!decoded.ok) return this.quarantine(`${decoded.kind}: ${decoded.reason}`);
-    this.savedAt = decoded.envelope.saved_at;
-    const checkpoint = decoded.envelope.journal_checkpoint;
-    if (checkpoint !== undefined) {
-      this.checkpoints?.restored?.({ id: checkpoint, snapshot: this.refFor(decoded.envelope.saved_at) });
-    }
-    this.logger?.info(
-      {
-        file: this.path,
-        saved_at: decoded.envelope.saved_at,
-        journal_checkpoint: decoded.envelope.journal_checkpoint,
-      },
-      'restored state file',
-    );
-    return this.settle({ status: 'restored', envelope: decoded.envelope });
+    return this.settle(loadStateFile(this.file, (envelope) => this.writer.restored(envelope)));
   }
 
   /**
@@ -157,25 +105,18 @@ export class SnapshotStore {
    * a well-formed payload fails (say, the machine rejects it) can set the file aside the same way.
    */
   quarantine(reason: string): LoadResult {
-    const outcome = quarantineFile(this.path, this.clock.now());
-    const fullReason = outcome.error ? `${reason}; moving it aside failed: ${outcome.error}` : reason;
-    this.logger?.error(
-      { file: this.path, moved_to: outcome.movedTo, reason: fullReason },
-      'state file is unusable: set aside, starting fresh',
-    );
-    return this.settle({ status: 'quarantined', movedTo: outcome.movedTo, reason: fullReason });
+    return this.settle(quarantineStateFile(this.file, reason));
   }
 
   /** Captures `payload` now and writes it after any write already queued. Rejects if that write fails. */
   save(payload: unknown): Promise<void> {
     let capture: Capture;
     try {
-      capture = this.capture(payload);
+      capture = this.writer.capture(() => payload);
     } catch (err) {
-      this.fail(err, 'could not capture snapshot');
       return Promise.reject(err);
     }
-    return this.enqueue(() => this.write(capture));
+    return this.queue.run(() => this.writer.write(capture));
   }
 
   /**
@@ -185,10 +126,10 @@ export class SnapshotStore {
    */
   schedule(getPayload: () => unknown): void {
     this.pending = getPayload;
-    if (this.timer === null && this.scheduledJob === null) {
+    if (this.timer === null && !this.scheduled.waiting) {
       this.timer = this.clock.setTimeout(() => {
         this.timer = null;
-        this.enqueueScheduled().catch(() => {});
+        this.scheduled.request().catch(() => {});
       }, this.debounceMs);
     }
   }
@@ -196,14 +137,14 @@ export class SnapshotStore {
   /** Writes a pending scheduled save now and waits for every queued write. For graceful shutdown. */
   async flush(): Promise<void> {
     this.cancelTimer();
-    const job = this.pending !== null || this.scheduledJob !== null ? this.enqueueScheduled() : null;
-    await this.tail;
+    const job = this.pending !== null || this.scheduled.waiting ? this.scheduled.request() : null;
+    await this.queue.idle();
     if (job) await job;
   }
 
   /** Resolves when every write queued so far has finished (without forcing a pending scheduled save). */
   async idle(): Promise<void> {
-    await this.tail;
+    await this.queue.idle();
   }
 
   /** Drops a pending scheduled save without writing it. */
@@ -214,25 +155,21 @@ export class SnapshotStore {
 
   status(): SnapshotStatus {
     const load = this.loaded;
+    const writer = this.writer;
     return {
       file: this.path,
-      last_saved_at: this.savedAt,
+      last_saved_at: writer.savedAt,
       last_load:
         load === null
           ? null
           : load.status === 'quarantined'
             ? { status: load.status, reason: load.reason, moved_to: load.movedTo }
             : { status: load.status },
-      last_error: this.error,
-      writes: this.writes,
-      errors: this.errors,
-      superseded: this.superseded,
+      last_error: writer.lastError,
+      writes: writer.writes,
+      errors: writer.errors,
+      superseded: writer.superseded,
     };
-  }
-
-  /** How a journal checkpoint names a snapshot: file name and capture time. */
-  private refFor(savedAt: string): string {
-    return `${this.name}@${savedAt}`;
   }
 
   private ensureDir(): void {
@@ -248,73 +185,12 @@ export class SnapshotStore {
     return result;
   }
 
-  private capture(payload: unknown): Capture {
-    const payloadText = stringifyPayload(payload);
-    const savedAt = new Date(this.clock.now()).toISOString();
-    const checkpoint = this.checkpoints?.checkpoint(this.refFor(savedAt));
-    const meta = { schemaVersion: this.schemaVersion, savedAt, journalCheckpoint: checkpoint };
-    return { generation: ++this.generation, savedAt, text: encodeEnvelope(payloadText, meta), checkpoint };
-  }
-
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(job);
-    this.tail = run.catch(() => {});
-    return run;
-  }
-
-  private enqueueScheduled(): Promise<void> {
-    if (this.scheduledJob !== null) return this.scheduledJob;
-    const job = this.enqueue(async () => {
-      this.scheduledJob = null;
-      const get = this.pending;
-      this.pending = null;
-      if (get === null) return;
-      let capture: Capture;
-      try {
-        capture = this.capture(get());
-      } catch (err) {
-        this.fail(err, 'could not capture snapshot');
-        throw err;
-      }
-      await this.write(capture);
-    });
-    this.scheduledJob = job;
-    return job;
-  }
-
-  private async write(capture: Capture): Promise<void> {
-    if (capture.generation < this.writtenGeneration) {
-      this.superseded++;
-      return;
-    }
-    if (capture.checkpoint !== undefined && this.checkpoints) {
-      try {
-        await this.checkpoints.flush({ sync: this.durable });
-      } catch (err) {
-        // The snapshot matters more than replay: write it anyway. Its checkpoint may then be missing from
-        // the journal, which readJournal reports as checkpointFound: false.
-        this.logger?.warn({ err, checkpoint: capture.checkpoint }, 'journal checkpoint may not be durable');
-      }
-    }
-    try {
-      await writeFileAtomic(this.path, capture.text, this.durable);
-    } catch (err) {
-      this.fail(err, 'snapshot write failed');
-      throw err;
-    }
-    this.writtenGeneration = capture.generation;
-    this.savedAt = capture.savedAt;
-    this.writes++;
-    this.error = null;
-  }
-
-  private fail(err: unknown, message: string): void {
-    this.errors++;
-    this.error = {
-      at: new Date(this.clock.now()).toISOString(),
-      message: `${message}: ${(err as Error).message}`,
-    };
-    this.logger?.error({ err, file: this.path }, message);
+  /** The scheduled save: the getter is called only now, when the write starts, so the newest state wins. */
+  private async writeScheduled(): Promise<void> {
+    const get = this.pending;
+    this.pending = null;
+    if (get === null) return;
+    await this.writer.write(this.writer.capture(get));
   }
 
   private cancelTimer(): void {

@@ -3,8 +3,9 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isCheckpoint, type JournalEvent } from '../../src/persistence/journal-records.ts';
+import type { LoadResult } from '../../src/persistence/load-state-file.ts';
 import { readJournal } from '../../src/persistence/read-journal.ts';
-import { type LoadResult, SnapshotStore } from '../../src/persistence/snapshot-store.ts';
+import { SnapshotStore } from '../../src/persistence/snapshot-store.ts';
 import { useTempDirs } from './support/temp-dir.ts';
 
 const tempDir = useTempDirs();

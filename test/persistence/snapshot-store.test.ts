@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { tempPathFor } from '../../src/persistence/atomic-write.ts';
+import type { CheckpointSink } from '../../src/persistence/checkpoint-sink.ts';
 import { decodeEnvelope, encodeEnvelope, stringifyPayload } from '../../src/persistence/envelope.ts';
-import { type CheckpointSink, SnapshotStore } from '../../src/persistence/snapshot-store.ts';
+import { SnapshotStore } from '../../src/persistence/snapshot-store.ts';
 import { ManualClock } from './support/manual-clock.ts';
 import { captureLogs, useTempDirs } from './support/temp-dir.ts';
 
