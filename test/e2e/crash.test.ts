@@ -29,7 +29,10 @@ function serve(configFile: string, stateDir: string): Promise<Running> {
   return new Promise((resolve, reject) => {
     let simUrl = '';
     const timer = setTimeout(() => reject(new Error('service did not start')), 20_000);
+    const lastLines: string[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      lastLines.push(line);
+      if (lastLines.length > 5) lastLines.shift();
       const rec = JSON.parse(line) as { msg?: string; url?: string; simulator?: string[] };
       if (rec.simulator) simUrl = rec.simulator[0]!;
       if (rec.msg === 'resilient model manager listening') {
@@ -37,7 +40,14 @@ function serve(configFile: string, stateDir: string): Promise<Running> {
         resolve({ child, url: rec.url!, simUrl });
       }
     });
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
+    // What the service said on its way out is the only clue to a failed restart: keep its last lines.
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`service exited with ${code}: ${stderr}\n${lastLines.join('\n')}`)),
+    );
   });
 }
 
