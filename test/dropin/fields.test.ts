@@ -176,9 +176,14 @@ describe('context length', () => {
 
 describe('OpenAI extras', () => {
   it('/v1/completions answers a prompt, whole and streamed', async () => {
-    const res = await openai().completions.create({ model: 'llama3.2:3b', prompt: 'Say hi', max_tokens: 5 });
+    const { data: res, response } = await openai()
+      .completions.create({ model: 'llama3.2:3b', prompt: 'Say hi', max_tokens: 5 })
+      .withResponse();
     expect(res.object).toBe('text_completion');
-    expect(res.choices[0]!.text.length).toBeGreaterThan(0);
+    // The named model answers; when it does not, the service's own account of why is the failure message.
+    const why = `answered by ${response.headers.get('x-rmm-model-used')}: ${response.headers.get('x-rmm-selection-reason')}`;
+    expect(res.model, why).toBe('llama3.2:3b');
+    expect(res.choices[0]!.text.length, why).toBeGreaterThan(0);
     expect(res.choices[0]!.finish_reason).toBe('length');
     const stream = await openai().completions.create({
       model: 'llama3.2:3b',
