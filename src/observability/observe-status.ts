@@ -1,6 +1,6 @@
 import type { ModelStateValue } from '../../machines/model/types.ts';
 import type { StatusView } from '../manager/status-view.ts';
-import type { Metrics } from './metrics.ts';
+import type { GaugeHandle } from './metric-handles.ts';
 
 /** Circuit state as a number, so one gauge can be graphed and alerted on: 0 closed, 1 half-open, 2 open. */
 export const CIRCUIT_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -29,8 +29,18 @@ void everyStateListed;
 /** Sizes are decimal gigabytes throughout (the simulator and /api/ps byte counts use 1e9). */
 const GB = 1e9;
 
+/** The gauges a status document fills (metrics.ts defines them; typed here so this file needs nothing else of it). */
+export interface StatusGauges {
+  circuitState: GaugeHandle<'model' | 'host'>;
+  modelState: GaugeHandle<'model' | 'host' | 'state'>;
+  vramUsedBytes: GaugeHandle<'host'>;
+  vramBudgetBytes: GaugeHandle<'host'>;
+  hostUp: GaugeHandle<'host'>;
+  inFlight: GaugeHandle<'model'>;
+}
+
 /** What Metrics.observeStatus does (documented there). */
-export function observeStatus(m: Metrics, status: StatusView): void {
+export function observeStatus(m: StatusGauges, status: StatusView): void {
   for (const c of status.circuits)
     m.circuitState.set({ model: c.model, host: c.host }, circuitValue(c.state, c.is_open));
   // Rebuilt whole at each scrape: every known state is written again, and a model that left a state this
