@@ -29,11 +29,16 @@ export interface DropInStack {
 export async function startDropIn(): Promise<DropInStack> {
   const base = scaledConfig(0.001);
   const sim = await startSimulator({ config: base });
-  // Deadlines get room: these tests check what travels, not how fast (2 noisy cores).
+  // Deadlines, and the times that judge a model slow, get room: these tests check what travels, not how
+  // fast (2 noisy cores). Scaled, a call over 10 ms counted as slow and a probe over 10 ms as failed, and
+  // under load that opened a named model's circuit: the request went to a thinking model, whose 5 tokens
+  // were all thinking.
   const config = validateConfig({
     ...structuredClone(base),
     hosts: base.hosts.map((h) => ({ ...h, url: sim.url })),
     deadlines: { interactive_s: 5, background_s: 10, batch_s: 20 },
+    circuit: { ...base.circuit, slow_call_s: 5 },
+    health: { ...base.health, probe_timeout_s: 5 },
   });
   const manager = await createManager(config, { backend: 'simulated', logger: pino({ level: 'silent' }) });
   await manager.started;
