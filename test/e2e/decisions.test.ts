@@ -23,6 +23,10 @@ const CATALOG = {
   // Generous waits at this compression (× 0.005): on a loaded CI machine an eviction, its unload wait and a
   // load took longer than the 1.5 s a 300 s load timeout scales to, and the request fell back to another model.
   load: { timeout_s: 6000, keep_alive: '-1' },
+  // Likewise what judges a model slow or broken: scaled, a call over 50 ms counted as slow and a probe over
+  // 50 ms as failed, and under load a circuit that opens sends the ask to another model.
+  circuit: { slow_call_s: 1000 },
+  health: { probe_timeout_s: 1000 },
   deadlines: { interactive_s: 5, background_s: 30, batch_s: 12_000 },
   hosts: [
     { name: 'local', url: 'http://127.0.0.1:11434', vram_gb: 22, num_parallel: 2, max_loaded_models: 4 },
@@ -55,7 +59,7 @@ describe('decisions in the journal', () => {
         10_000,
       );
       const r = await ask(stack, model);
-      expect(r.model_used).toBe(model);
+      expect(r.model_used, r.selection_reason).toBe(model);
     }
     await stack.close();
     stack = undefined;
