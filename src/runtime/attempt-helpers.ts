@@ -46,10 +46,8 @@ export function serviceTimeMs(
   callMs: number,
   f: { total_duration?: number; prompt_eval_duration?: number; eval_duration?: number },
 ): number | undefined {
-  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0)
-    return undefined;
-  const share = (f.eval_duration + (f.prompt_eval_duration ?? 0)) / f.total_duration;
-  return callMs * Math.min(1, share);
+  if (f.eval_duration === undefined) return undefined;
+  return shareOfCall(callMs, f.total_duration, f.eval_duration + (f.prompt_eval_duration ?? 0));
 }
 
 /** The wall time of one generated token: the call's generation share over eval_count (same reasoning). */
@@ -57,8 +55,13 @@ export function tokenTimeMs(
   callMs: number,
   f: { total_duration?: number; eval_duration?: number; eval_count?: number },
 ): number | undefined {
-  if (f.total_duration === undefined || f.eval_duration === undefined || f.total_duration <= 0)
-    return undefined;
-  if (f.eval_count === undefined || f.eval_count < 1) return undefined;
-  return (callMs * Math.min(1, f.eval_duration / f.total_duration)) / f.eval_count;
+  if (f.eval_duration === undefined || f.eval_count === undefined || f.eval_count < 1) return undefined;
+  const ms = shareOfCall(callMs, f.total_duration, f.eval_duration);
+  return ms === undefined ? undefined : ms / f.eval_count;
+}
+
+/** `callMs` times the part of Ollama's total it says `partNs` took (at most all of it); undefined untimed. */
+function shareOfCall(callMs: number, totalNs: number | undefined, partNs: number): number | undefined {
+  if (totalNs === undefined || totalNs <= 0) return undefined;
+  return callMs * Math.min(1, partNs / totalNs);
 }
