@@ -20,7 +20,7 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
 /** Bundled into the service rather than imported at run time (the rest of the dependencies stay imports). */
-const BUNDLED = ['typebox', 'fastify', 'undici', 'prom-client', 'xstate', '@xstate/store', 'ollama'];
+const BUNDLED = ['typebox', 'fastify', 'undici', 'prom-client', 'xstate', '@xstate/store'];
 
 // Chunk names carry a content hash: without a clean folder every build would leave the last one's beside it.
 rmSync(`${ROOT}dist/bundle`, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { OllamaBackend } from './backend/ollama-backend.ts';
 import { DEFAULT_OLLAMA_URL } from './config/defaults.ts';
 import { validateConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -126,11 +127,14 @@ async function shouldSimulate(
 }
 
 async function answers(url: string): Promise<boolean> {
+  const probe = new OllamaBackend(url);
   try {
-    const res = await fetch(`${url}/api/version`, { signal: AbortSignal.timeout(700) });
-    return res.ok;
+    await probe.version(AbortSignal.timeout(700));
+    return true;
   } catch {
     return false;
+  } finally {
+    await probe.close();
   }
 }
 

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { AttemptError } from './attempt-error.ts';
-import { responseError } from './inference.ts';
+import { ollamaCall } from './ollama-call.ts';
 
 export interface EmbedCall {
   model: string;
@@ -48,20 +48,8 @@ export async function runEmbed(
   const callerLeft = () => deadline.abort(call.signal?.reason);
   call.signal?.addEventListener('abort', callerLeft, { once: true });
   try {
-    const res = await dispatcher.request({
-      origin,
-      path: '/api/embed',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-      signal: deadline.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    if (res.statusCode >= 400) throw await responseError(res);
-    return (await res.body.json()) as EmbedAnswer;
+    return await ollamaCall<EmbedAnswer>(dispatcher, origin, 'POST', '/api/embed', body, deadline.signal);
   } catch (err) {
-    if (err instanceof AttemptError) throw err;
     const reason = deadline.signal.aborted && !call.signal?.aborted ? deadline.signal.reason : err;
     throw new AttemptError('connect', reason);
   } finally {

@@ -127,3 +127,8 @@ function bodyText(parts: Buffer[]): string {
   if (parts.length === 0) return '';
   return parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
 }
+
+/** An abort reason as an Error (undici ends an exchange with an Error). */
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}

@@ -4,7 +4,7 @@ import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
-import { Exchange } from './exchange.ts';
+import { asError, Exchange } from './exchange.ts';
 
 /** The request fields Ollama receives as the caller sent them: one definition, the manager port's. */
 type UpstreamRequestFields = Pick<
@@ -59,10 +59,9 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
  * One inference over undici's dispatch API (exchange.ts), straight to Ollama's documented /api/generate and
  * /api/chat.
  *
- * This is the request path, and the one place we do not go through the official `ollama` client: its
- * fetch-based calls (WHATWG Request, Headers and web streams, an AbortSignal per call) cost several times the
- * whole gateway budget per request (bench/README.md, overhead). Everything else (loads, unloads, /api/ps,
- * /api/tags) still uses the client. Errors are shaped like the client's — `ResponseError` with `error` and
+ * Not the official `ollama` client: its fetch-based calls (WHATWG Request, Headers and web streams, an
+ * AbortSignal per call) cost several times the whole gateway budget per request (bench/README.md, overhead);
+ * the other calls go the same way (ollama-call.ts). Errors are shaped like the client's — `ResponseError` with `error` and
  * `status_code`, a plain Error for an `{"error"}` line mid-stream, the same message for a stream without
  * `done` — so the error taxonomy reads both alike. The attempt's timeout bounds the time to the first token
  * (Ollama sends headers with its first chunk); once streaming, the idle timeout bounds each silence.
@@ -146,10 +145,6 @@ export async function runInference(
   }
 }
 
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
-}
-
 /** A streamed answer, line by line: each chunk to the caller, the text, thinking and tool calls gathered. */
 class StreamReader {
   private text = '';
@@ -211,11 +206,6 @@ function requestBody(call: InferenceCall, streaming: boolean): Record<string, un
   if (call.format !== undefined) body['format'] = call.format;
   if (call.keepAlive !== undefined) body['keep_alive'] = call.keepAlive;
   return body;
-}
-
-/** The official client's ResponseError, rebuilt from an answer read with `dispatcher.request()`. */
-export async function responseError(res: Dispatcher.ResponseData): Promise<Error> {
-  return responseErrorOf(res.statusCode, await res.body.text());
 }
 
 /** The official client's ResponseError: name, `error` text and `status_code`. */

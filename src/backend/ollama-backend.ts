@@ -1,23 +1,22 @@
-import { Ollama } from 'ollama';
-import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { AttemptError } from './attempt-error.ts';
 import type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
 import { type EmbedAnswer, type EmbedCall, runEmbed } from './embed.ts';
 import { type InferenceCall, type InferenceResult, runInference } from './inference.ts';
+import { ollamaCall } from './ollama-call.ts';
+import { Agent, type Dispatcher } from './undici-agent.ts';
 
 export { AttemptError, type Phase } from './attempt-error.ts';
 export type { Backend, LoadAnswer, PsEntry, ShowEntry, TagEntry } from './backend.ts';
 export type { EmbedAnswer, EmbedCall } from './embed.ts';
 export type { InferenceCall, InferenceResult } from './inference.ts';
 
-type Fetch = typeof fetch;
-
 /**
- * One Ollama host. Management calls go through the official `ollama` client; inference takes the lean
- * path in inference.ts. The client is handed a fetch of ours so every
- * call gets an abort signal and a timeout (the client gives non-streaming calls none of its own), and so
- * undici's 300 s headers timeout never cuts a long cold load (ollama-js #72): we bound time ourselves.
+ * One Ollama host, spoken to over a keep-alive undici pool with undici's timeouts off (a cold load of a big
+ * model can take longer than its 300 s defaults, ollama-js #72): every call is bounded by the caller's
+ * signal or timeout, on the runtime's clock. Inference takes the lean path in inference.ts, everything else
+ * one JSON exchange (ollama-call.ts); the official `ollama` client is what the drop-in tests check us
+ * against.
  */
 export interface OllamaBackendOptions {
   /** What carries the HTTP exchanges (default: a keep-alive undici Agent; the simulation's is in-process). */
@@ -26,9 +25,20 @@ export interface OllamaBackendOptions {
   clock?: Clock;
 }
 
+interface PsAnswer {
+  models?: { name: string; size: number; size_vram: number; expires_at: string | Date }[];
+}
+
+interface TagsAnswer {
+  models?: {
+    name: string;
+    size: number;
+    details?: { family?: string; parameter_size?: string; quantization_level?: string };
+  }[];
+}
+
 export class OllamaBackend implements Backend {
   private readonly agent: Dispatcher;
-  private readonly plain: Ollama;
   private readonly clock: Clock;
 
   constructor(
@@ -39,18 +49,10 @@ export class OllamaBackend implements Backend {
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, connections: 128 });
     this.clock = options.clock ?? systemClock;
-    this.plain = new Ollama({ host: url, fetch: this.fetchWith(undefined) });
   }
 
-  /** A fetch bound to one call's signal; cheap enough to make per call. */
-  private fetchWith(signal: AbortSignal | undefined): Fetch {
-    const dispatcher = this.agent;
-    return ((input: string, init: RequestInit = {}) => {
-      const signals = [init.signal, signal].filter((s): s is AbortSignal => !!s);
-      const merged = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-      // undici's fetch and the DOM fetch type differ only in nominal details.
-      return undiciFetch(input, { ...(init as object), signal: merged, dispatcher } as never);
-    }) as unknown as Fetch;
+  private call<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    return ollamaCall<T>(this.agent, this.url, method, path, body, signal);
   }
 
   /** Runs one inference (see inference.ts for why this path bypasses the client). */
@@ -69,13 +71,22 @@ export class OllamaBackend implements Backend {
     signal?: AbortSignal,
     embedding = false,
   ): Promise<LoadAnswer> {
-    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
     try {
       // An empty input loads the model and answers no vectors (Ollama's EmbedHandler).
       const res = embedding
-        ? await client.embed({ model, input: [], keep_alive: keepAlive })
-        : await client.generate({ model, prompt: '', keep_alive: keepAlive, stream: false });
-      const ns = (res as { load_duration?: unknown }).load_duration;
+        ? await this.call<{ load_duration?: unknown }>(
+            'POST',
+            '/api/embed',
+            { model, input: [], keep_alive: keepAlive },
+            signal,
+          )
+        : await this.call<{ load_duration?: unknown }>(
+            'POST',
+            '/api/generate',
+            { model, prompt: '', keep_alive: keepAlive, stream: false },
+            signal,
+          );
+      const ns = res.load_duration;
       return typeof ns === 'number' && ns > 0 ? { loadDurationMs: ns / 1e6 } : {};
     } catch (err) {
       throw new AttemptError('load', err);
@@ -84,18 +95,16 @@ export class OllamaBackend implements Backend {
 
   /** Asks Ollama to unload now (keep_alive 0); in-flight requests finish first on Ollama's side. */
   async unload(model: string, signal?: AbortSignal): Promise<void> {
-    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
     try {
-      await client.generate({ model, prompt: '', keep_alive: 0, stream: false });
+      await this.call('POST', '/api/generate', { model, prompt: '', keep_alive: 0, stream: false }, signal);
     } catch (err) {
       throw new AttemptError('connect', err);
     }
   }
 
   async ps(signal?: AbortSignal): Promise<PsEntry[]> {
-    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
-    const res = await client.ps();
-    return res.models.map((m) => ({
+    const res = await this.call<PsAnswer>('GET', '/api/ps', undefined, signal);
+    return (res.models ?? []).map((m) => ({
       name: m.name,
       size: m.size,
       size_vram: m.size_vram,
@@ -104,9 +113,8 @@ export class OllamaBackend implements Backend {
   }
 
   async tags(signal?: AbortSignal): Promise<TagEntry[]> {
-    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
-    const res = await client.list();
-    return res.models.map((m) => {
+    const res = await this.call<TagsAnswer>('GET', '/api/tags', undefined, signal);
+    return (res.models ?? []).map((m) => {
       const entry: TagEntry = { name: m.name, size: m.size };
       if (m.details?.family) entry.family = m.details.family;
       if (m.details?.parameter_size) entry.parameterSize = m.details.parameter_size;
@@ -116,11 +124,12 @@ export class OllamaBackend implements Backend {
   }
 
   async show(model: string, signal?: AbortSignal): Promise<ShowEntry> {
-    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
-    const res = (await client.show({ model })) as unknown as {
-      capabilities?: string[];
-      model_info?: Record<string, unknown>;
-    };
+    const res = await this.call<{ capabilities?: string[]; model_info?: Record<string, unknown> }>(
+      'POST',
+      '/api/show',
+      { model },
+      signal,
+    );
     const modelInfo = res.model_info ?? {};
     const arch = modelInfo['general.architecture'];
     const ctx = typeof arch === 'string' ? modelInfo[`${arch}.context_length`] : undefined;
@@ -131,8 +140,7 @@ export class OllamaBackend implements Backend {
   }
 
   async version(signal?: AbortSignal): Promise<string> {
-    const client = signal ? new Ollama({ host: this.url, fetch: this.fetchWith(signal) }) : this.plain;
-    return (await client.version()).version;
+    return (await this.call<{ version: string }>('GET', '/api/version', undefined, signal)).version;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { WebSocket } from 'undici';
+import type { WebSocket } from 'undici';
 import {
   consoleLogger,
   DEFAULT_INSPECTOR_URL,
@@ -27,6 +27,17 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 const CLOSE_WAIT_MS = 2_000;
 
+/**
+ * undici's WebSocket (Node 20 has no global one), loaded at the first connection: importing undici's index
+ * loads all of it (fetch, cookies, caches...), which a service that is not being inspected should not pay
+ * for at start.
+ */
+let webSocketClass: Promise<typeof WebSocket> | undefined;
+const loadWebSocket = () => {
+  webSocketClass ??= import('undici').then((m) => m.WebSocket);
+  return webSocketClass;
+};
+
 export function connectInspector(options: InspectorSocketOptions = {}): InspectorSocket {
   const url = options.url ?? DEFAULT_INSPECTOR_URL;
   const logger = options.logger ?? consoleLogger;
@@ -40,12 +51,13 @@ export function connectInspector(options: InspectorSocketOptions = {}): Inspecto
   let retry: ReturnType<typeof setTimeout> | undefined;
   let warned = false;
 
-  const connect = () => {
+  const connect = async () => {
     retry = undefined;
+    const WebSocketClass = await loadWebSocket();
     if (stopped) return;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(url);
+      socket = new WebSocketClass(url);
     } catch (err) {
       logger.warn(`inspection: bad inspector URL ${url} (${(err as Error).message}); live inspection is off`);
       stopped = true;
@@ -71,12 +83,12 @@ export function connectInspector(options: InspectorSocketOptions = {}): Inspecto
       if (wasOpen) logger.warn(`inspection: lost the inspector at ${url}; reconnecting`);
       else if (!warned) logger.warn(`inspection: no inspector at ${url}; retrying in the background`);
       warned = true;
-      retry = setTimeout(connect, retryMs);
+      retry = setTimeout(() => void connect(), retryMs);
       retry.unref();
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
     });
   };
-  connect();
+  void connect();
 
   return {
     send(event) {
