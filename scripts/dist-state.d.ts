@@ -1,2 +1,2 @@
 /** Types of scripts/dist-state.js for the TypeScript that imports it (the test setup). */
-export function distState(root?: string): { state: 'missing' | 'stale' | 'fresh'; file?: string };
+export function distState(root?: string): Promise<{ state: 'missing' | 'stale' | 'fresh'; file?: string }>;

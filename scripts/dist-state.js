@@ -3,7 +3,8 @@
 // is older than the TypeScript it was built from. bin/rmm.js warns about a stale build and the test setup
 // rebuilds one, so nobody runs yesterday's code after editing src/. `node scripts/dist-state.js --stamp`
 // marks a finished build.
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,41 +16,44 @@ const SOURCES = ['src', 'machines'];
 /**
  * 'missing' without a finished build; 'stale' with the first source file changed since it (as `file`);
  * 'fresh' otherwise, and also where no sources ship (an installed package or a container image).
- * @returns {{ state: 'missing' | 'stale' | 'fresh', file?: string }}
+ * Asynchronous, its stats in parallel: bin/rmm.js runs it on libuv's threads while the bundle loads, where
+ * the same walk done synchronously added ~10 ms to every start.
+ * @returns {Promise<{ state: 'missing' | 'stale' | 'fresh', file?: string }>}
  */
-export function distState(root = ROOT) {
-  const stamp = join(root, 'dist', '.build-stamp');
+export async function distState(root = ROOT) {
   let built;
   try {
-    built = statSync(stamp).mtimeMs;
+    built = (await stat(join(root, 'dist', '.build-stamp'))).mtimeMs;
   } catch {
     return { state: 'missing' };
   }
   for (const dir of SOURCES) {
-    const file = newerSource(join(root, dir), built);
+    const file = await newerSource(join(root, dir), built);
     if (file) return { state: 'stale', file: relative(root, file) };
   }
   return { state: 'fresh' };
 }
 
-function newerSource(dir, since) {
+/** The first `.ts` file under `dir` (in directory order) modified after `since`. */
+async function newerSource(dir, since) {
   let entries;
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    entries = await readdir(dir, { withFileTypes: true });
   } catch {
     return undefined;
   }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = newerSource(path, since);
-      if (found) return found;
-    } else if (entry.name.endsWith('.ts') && statSync(path).mtimeMs > since) return path;
-  }
-  return undefined;
+  const found = await Promise.all(
+    entries.map(async (entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return newerSource(path, since);
+      if (!entry.name.endsWith('.ts')) return undefined;
+      return (await stat(path)).mtimeMs > since ? path : undefined;
+    }),
+  );
+  return found.find((file) => file !== undefined);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv[2] === '--stamp') writeFileSync(STAMP, `${new Date().toISOString()}\n`);
-  else console.log(JSON.stringify(distState()));
+  else console.log(JSON.stringify(await distState()));
 }

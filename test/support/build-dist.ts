@@ -8,8 +8,8 @@ const ROOT = join(import.meta.dirname, '../..');
  * Vitest global setup: tests that start `bin/rmm.js` run the compiled service, so dist/ must match the
  * sources. CI's `npm ci` has just built it (nothing to do); after an edit it is rebuilt here, once.
  */
-export default function buildDist(): void {
-  const { state, file } = distState(ROOT);
+export default async function buildDist(): Promise<void> {
+  const { state, file } = await distState(ROOT);
   if (state === 'fresh') return;
   console.log(`dist/ is ${state}${file ? ` (${file} changed)` : ''}: npm run build`);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
