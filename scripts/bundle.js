@@ -2,9 +2,9 @@
 // Bundles the compiled service (dist/src/cli.js, from tsc) into dist/bundle/ with esbuild, for start-up time:
 // resolving and loading packages file by file was most of the service's second of start-up on a 2-core box
 // (bench/README.md, restart to ready). Our own ~160 modules and the packages on the serving path become a
-// few files. Packages that load files of their own by path stay ordinary imports from node_modules: pino
-// (its transports run pino-pretty in a worker it finds on disk), the Redis client (loaded only with
-// replicas) and the inspector. Dynamic imports stay separate chunks, so what is loaded only on demand is
+// few files. pino is bundled too; its pretty transport's worker files are named to it at run time
+// (service-logger.ts), since they run from node_modules in a thread of their own. The Redis client (loaded
+// only with replicas) and the inspector stay ordinary imports from node_modules. Dynamic imports stay separate chunks, so what is loaded only on demand is
 // still loaded only then. Whitespace is minified (less to read and parse at start); names are kept.
 //
 // Source maps chain through tsc's, so stack traces name the TypeScript, and cover our code only. Node parses
@@ -20,7 +20,7 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
 /** Bundled into the service rather than imported at run time (the rest of the dependencies stay imports). */
-const BUNDLED = ['typebox', 'fastify', 'undici', 'prom-client', 'xstate', '@xstate/store'];
+const BUNDLED = ['typebox', 'fastify', 'undici', 'prom-client', 'xstate', '@xstate/store', 'pino'];
 
 // Chunk names carry a content hash: without a clean folder every build would leave the last one's beside it.
 rmSync(`${ROOT}dist/bundle`, { recursive: true, force: true });

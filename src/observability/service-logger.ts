@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 
 export interface ServiceLoggerOptions {
@@ -26,7 +27,7 @@ const REDACT = ['req.headers.authorization', 'headers.authorization'];
 export function createServiceLogger(opts: ServiceLoggerOptions): ServiceLogger {
   if (opts.pretty) {
     const transport = pino.transport({
-      target: 'pino-pretty',
+      target: transportFile('pino-pretty'),
       options: {
         destination: opts.prettyDestination ?? 1,
         // On the terminal pino-pretty decides (colours unless NO_COLOR is set); never into a file.
@@ -55,4 +56,20 @@ export function createServiceLogger(opts: ServiceLoggerOptions): ServiceLogger {
       destination.flushSync();
     },
   };
+}
+
+/**
+ * pino is bundled into the service (scripts/bundle.js), so it cannot find the files its transport runs in a
+ * worker thread relative to itself: it is told where they are in node_modules, through the override hook it
+ * keeps for bundlers. thread-stream is resolved from pino's own folder, where npm put it for pino.
+ */
+function transportFile(target: string): string {
+  const here = createRequire(import.meta.url);
+  const fromPino = createRequire(here.resolve('pino'));
+  const hook = globalThis as { __bundlerPathsOverrides?: Record<string, string> };
+  hook.__bundlerPathsOverrides = {
+    ...hook.__bundlerPathsOverrides,
+    'thread-stream-worker': fromPino.resolve('thread-stream/lib/worker.js'),
+  };
+  return here.resolve(target);
 }
