@@ -3,6 +3,7 @@ import type { CompletionRequest, CompletionResult, UpstreamChunk } from '../mana
 import type { RmmError } from '../manager/errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { withFields } from '../with-fields.ts';
 import { toRmmError } from './errors.ts';
 import { headerText } from './header-text.ts';
 import { clientSignal, firstChunkOrResult, LazyStream, sendStream } from './stream.ts';
@@ -60,11 +61,9 @@ export async function completeOnce(
   reply: FastifyReply,
   input: CompletionInput,
 ): Promise<CompletionResult> {
-  const result = await deps.manager.complete({
-    ...input,
-    requestId: request.id,
-    signal: clientSignal(request, reply),
-  });
+  const result = await deps.manager.complete(
+    withFields(input, { requestId: request.id, signal: clientSignal(request, reply) }),
+  );
   setResultHeaders(reply, result);
   return result;
 }
@@ -82,16 +81,17 @@ export async function completeStreaming(
 ): Promise<FastifyReply> {
   const stream = new LazyStream();
   let firstModel: string | undefined;
-  const work = deps.manager.complete({
-    ...input,
-    requestId: request.id,
-    signal: clientSignal(request, reply),
-    onChunk: (chunk, raw) => {
-      firstModel ??= chunk.model;
-      // The done chunk is held back: the closing record adds the result's metadata to it.
-      if (!chunk.done) stream.write(encoder.chunk(chunk, raw));
-    },
-  });
+  const work = deps.manager.complete(
+    withFields(input, {
+      requestId: request.id,
+      signal: clientSignal(request, reply),
+      onChunk: (chunk: UpstreamChunk, raw?: string) => {
+        firstModel ??= chunk.model;
+        // The done chunk is held back: the closing record adds the result's metadata to it.
+        if (!chunk.done) stream.write(encoder.chunk(chunk, raw));
+      },
+    }),
+  );
   const first = await firstChunkOrResult(work, stream);
   if (!first.started) {
     // Finished before any text chunk (an empty answer, or a manager that did not stream): send it whole.

@@ -1,5 +1,6 @@
 import { TASK_TYPES, type TaskType, URGENCIES, type Urgency } from '../config/schema.ts';
 import type { CompletionResult, ToolCall, UpstreamChunk } from '../manager/completion.ts';
+import { withFields } from '../with-fields.ts';
 import { rmmSummary, type StreamEncoder } from './completion.ts';
 import { badRequest } from './errors.ts';
 
@@ -41,13 +42,12 @@ export function ollamaFinal(kind: OllamaKind, result: CompletionResult, content:
   if (kind === 'chat') delete figures.context;
   return withText(
     kind,
-    {
-      ...figures,
+    withFields(figures, {
       model: result.model_used,
       done: true,
       done_reason: figures.done_reason ?? 'stop',
       rmm: rmmSummary(result),
-    },
+    }),
     content,
     // A streamed answer sent its thinking and tool calls in its chunks already.
     whole ? { thinking: result.thinking, tool_calls: result.tool_calls } : {},

@@ -1,4 +1,5 @@
 import type { ChatMessage, ToolCall } from '../manager/completion.ts';
+import { withFields } from '../with-fields.ts';
 import type { CompletionInput } from './completion.ts';
 import type { Routing } from './routing.ts';
 
@@ -72,11 +73,10 @@ export function chatInput(
 
 /** A message as the client sent it: role and content normalised, everything else (tool_calls, tool_name...) kept. */
 function chatMessage(m: Body): ChatMessage {
-  const out: ChatMessage = {
-    ...m,
+  const out: ChatMessage = withFields(m, {
     role: m['role'] as ChatMessage['role'],
     content: String(m['content'] ?? ''),
-  };
+  });
   if (Array.isArray(m['tool_calls'])) out.tool_calls = m['tool_calls'] as ToolCall[];
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type { ChatMessage, CompletionResult, ToolCall, UpstreamChunk } from '../manager/completion.ts';
+import { withFields } from '../with-fields.ts';
 import { badRequest } from './errors.ts';
 import type { ChatCompletionBody } from './schemas/openai.ts';
 
@@ -160,14 +161,13 @@ export function chatCompletion(ids: CompletionIds, result: CompletionResult) {
   };
   if (result.thinking) message['reasoning'] = result.thinking;
   if (calls.length) message['tool_calls'] = calls;
-  return {
-    ...ids,
+  return withFields(ids, {
     object: 'chat.completion',
     model: result.model_used,
     system_fingerprint: 'fp_rmm',
     choices: [{ index: 0, message, finish_reason: finishReason(result.final, calls.length > 0) }],
     usage: usage(result.final),
-  };
+  });
 }
 
 /** OpenAI's legacy text completion (/v1/completions) from a generate result. */

@@ -1,3 +1,4 @@
+import { withFields } from '../with-fields.ts';
 import type { StreamEncoder } from './completion.ts';
 import { type CompletionIds, finishReason, toOpenAiToolCalls, usage } from './openai-format.ts';
 
@@ -58,13 +59,13 @@ export function textCompletionEncoder(ids: CompletionIds, includeUsage: boolean)
 export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): StreamEncoder {
   let first = true;
   let calls = 0;
-  const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) => ({
-    ...ids,
-    object: 'chat.completion.chunk',
-    model,
-    system_fingerprint: 'fp_rmm',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  });
+  const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) =>
+    withFields(ids, {
+      object: 'chat.completion.chunk',
+      model,
+      system_fingerprint: 'fp_rmm',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
   // A plain content delta (not the first, which names the role) takes the frame.
   const contentEvent = textFrame((model, content) => chunk(model, { content }, null));
   return {

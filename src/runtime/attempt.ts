@@ -7,6 +7,7 @@ import { classifyError, type Classification as ErrorInfo } from '../policy/error
 import { attemptTimeoutMs, loadWaitUntil, retryVerdict } from '../policy/retry-rules.ts';
 import type { PlannedAttempt } from '../policy/select.ts';
 import { sleep } from '../time/clock.ts';
+import { withFields } from '../with-fields.ts';
 import { confirmMissing, hostLevel, serviceTimeMs, tokenTimeMs } from './attempt-helpers.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { waitForLoad } from './load-wait.ts';
@@ -118,7 +119,7 @@ export async function tryModel(
         requestId,
       );
       deps.observer?.attempt(attempt.model, 'success');
-      ctx.details.push({ ...base(), outcome: 'success' });
+      ctx.details.push(withFields(base(), { outcome: 'success' as const }));
       return { kind: 'answer', ...result };
     } catch (err) {
       const outcome = await judge(deps, request, attempt, ctx, err, attemptStart, retry);

@@ -21,6 +21,7 @@ import type {
 import { supervisorMachine } from '../../machines/supervisor.machine.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../time/clock.ts';
+import { withFields } from '../with-fields.ts';
 import { type LiveView, newView, refreshFromModel, refreshFromSupervisor } from './candidate-views.ts';
 import { deadlineTimerLogic } from './deadline-timer.ts';
 
@@ -172,7 +173,7 @@ export class Fleet {
     const ref = this.refs.get(id);
     // After stop() late answers (a load finishing during shutdown) have nowhere to go.
     if (!ref || this.stopped) return;
-    const stamped = { ...event, now: event.now ?? this.options.clock.now() } as ModelEvent;
+    const stamped = withFields(event, { now: event.now ?? this.options.clock.now() }) as ModelEvent;
     this.options.sink?.(id, stamped, requestId);
     this.lastEventType = stamped.type;
     ref.send(stamped);
@@ -181,7 +182,7 @@ export class Fleet {
   /** Stamps, journals and delivers one event to the supervisor. */
   sendSupervisor(event: UnstampedSupervisorEvent, requestId?: string): void {
     if (this.stopped) return;
-    const stamped = { ...event, now: event.now ?? this.options.clock.now() } as SupervisorEvent;
+    const stamped = withFields(event, { now: event.now ?? this.options.clock.now() }) as SupervisorEvent;
     this.options.sink?.('supervisor', stamped, requestId);
     this.lastEventType = stamped.type;
     this.actor.send(stamped);

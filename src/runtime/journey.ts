@@ -6,6 +6,7 @@ import { deadlineMs, expectedMs, takesTraffic } from '../policy/estimate.ts';
 import { type RequestTarget, resolveTarget } from '../policy/request-target.ts';
 import { lateBudgetMs } from '../policy/retry-rules.ts';
 import { type PlannedAttempt, type SelectionPlan, selectModels } from '../policy/select.ts';
+import { withFields } from '../with-fields.ts';
 import { type Outcome, tryModel } from './attempt.ts';
 import type { JourneyDeps } from './journey-deps.ts';
 import { embedTarget, needsSkips, unsupported } from './journey-guards.ts';
@@ -235,7 +236,7 @@ function withLateOptions(plan: SelectionPlan): PlannedAttempt[] {
   for (const l of plan.late) {
     if (seen.has(l.id)) continue;
     seen.add(l.id);
-    out.push({ ...l, outOfChain: false, named: false });
+    out.push(withFields(l, { outOfChain: false, named: false }));
   }
   return out;
 }
