@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { CompletionRequest, ToolCall, UpstreamChunk } from '../manager/completion.ts';
 import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
+import { withFields } from '../with-fields.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
 import { asError, Exchange } from './exchange.ts';
@@ -187,7 +188,10 @@ class StreamReader {
  * its generate-only fields (suffix, images, raw, template, context).
  */
 function requestBody(call: InferenceCall, streaming: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...call.extra, model: call.model, stream: streaming };
+  const body: Record<string, unknown> = withFields(call.extra ?? {}, {
+    model: call.model,
+    stream: streaming,
+  });
   if (call.kind === 'chat') {
     const messages = call.messages ?? [{ role: 'user', content: call.prompt ?? '' }];
     body['messages'] = call.system ? [{ role: 'system', content: call.system }, ...messages] : messages;

@@ -47,7 +47,9 @@ export function textCompletionEncoder(ids: CompletionIds, includeUsage: boolean)
     final(result) {
       let out = event(chunk(result.model_used, '', finishReason(result.final)));
       if (includeUsage)
-        out += event({ ...chunk(result.model_used, '', null), choices: [], usage: usage(result.final) });
+        out += event(
+          withFields(chunk(result.model_used, '', null), { choices: [], usage: usage(result.final) }),
+        );
       return `${out}data: [DONE]\n\n`;
     },
     error: (err) =>
@@ -95,7 +97,9 @@ export function openAiEncoder(ids: CompletionIds, includeUsage: boolean): Stream
         chunk(result.model_used, first ? { role: 'assistant' } : {}, finishReason(result.final, toolCalls)),
       );
       if (includeUsage) {
-        out += event({ ...chunk(result.model_used, {}, null), choices: [], usage: usage(result.final) });
+        out += event(
+          withFields(chunk(result.model_used, {}, null), { choices: [], usage: usage(result.final) }),
+        );
       }
       return `${out}data: [DONE]\n\n`;
     },

@@ -1,6 +1,7 @@
 import type { ChainEntry, TaskType } from '../config/schema.ts';
 import type { Classification, CompletionRequest } from '../manager/completion.ts';
 import { RmmError } from '../manager/errors.ts';
+import { withFields } from '../with-fields.ts';
 import { classifyTask } from './classify.ts';
 import { taskFromAlias } from './task-aliases.ts';
 
@@ -47,7 +48,7 @@ export function resolveTarget(chains: ChainBook, request: CompletionRequest): Re
   const text = request.prompt ?? lastUserText(request) ?? '';
   const found = classifyTask(text);
   return {
-    classification: { ...found, source: found.confidence > 0 ? 'classified' : 'default' },
+    classification: withFields(found, { source: found.confidence > 0 ? 'classified' : 'default' } as const),
     taskType: found.task_type,
   };
 }

@@ -62,7 +62,9 @@ export async function tryModel(
       if (loaded.ok !== true) {
         // The load's own outcome is the supervisor's; this request just stops waiting for it.
         ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
-        ctx.details.push({ ...base(), outcome: loaded.failed ? 'failure' : 'skipped', error: loaded.why });
+        ctx.details.push(
+          withFields(base(), { outcome: loaded.failed ? 'failure' : 'skipped', error: loaded.why }),
+        );
         if (request.signal?.aborted) return cancelled(requestId);
         return { kind: 'next', later: loaded.slow === true };
       }
@@ -77,7 +79,7 @@ export async function tryModel(
       if (request.signal?.aborted) return cancelled(requestId);
       // Busy is not broken: leave the circuit alone and let the next candidate answer.
       const why = err instanceof SlotTimeoutError ? err.message : String(err);
-      ctx.details.push({ ...base(), outcome: 'skipped', error: `busy: ${why}` });
+      ctx.details.push(withFields(base(), { outcome: 'skipped' as const, error: `busy: ${why}` }));
       return { kind: 'next', later: err instanceof SlotTimeoutError };
     }
     try {
@@ -166,7 +168,13 @@ async function judge(
   let info = describe(err, request.signal);
   if (info.class === 'CANCELLED') {
     ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
-    ctx.details.push({ ...detail, outcome: 'cancelled', error_class: 'CANCELLED', error: info.message });
+    ctx.details.push(
+      withFields(detail, {
+        outcome: 'cancelled' as const,
+        error_class: 'CANCELLED' as const,
+        error: info.message,
+      }),
+    );
     deps.observer?.attempt(attempt.model, 'cancelled');
     return cancelled(requestId);
   }
@@ -174,7 +182,7 @@ async function judge(
   // restarted (its memory is then empty): its /api/ps is read again so the ledger does not go stale.
   if (hostLevel(info)) {
     if ((await deps.hostHealth.verdict(attempt.host)) === 'down')
-      info = { ...info, reason: 'host_down', countsAgainstCircuit: false };
+      info = withFields(info, { reason: 'host_down', countsAgainstCircuit: false });
     else deps.onHostSuspect?.(attempt.host);
   } else if (info.missing && !(await confirmMissing(deps, attempt))) {
     // A 404 for a model its host still lists: something is wrong with it, but it is not gone. Not fatal

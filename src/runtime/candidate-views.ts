@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { type CandidateState, takesTraffic } from '../policy/estimate.ts';
 import { planFor } from '../policy/planner.ts';
 import { type Estimate, sizeEstimate } from '../policy/size-estimate.ts';
+import { withFields } from '../with-fields.ts';
 
 /**
  * What selection reads of one model on one host: a plain object per model actor, refreshed from the model
@@ -138,9 +139,9 @@ export function refreshFromSupervisor(
   };
   const ledger = planningLedger(host, pinned, facts, view.model);
   const inputs = { ledger, sizeGb: view.need.value, evictionPolicy: sup.evictionPolicy };
-  const plan = planFor(view.model, { ...inputs, displaceWarmSet: false });
+  const plan = planFor(view.model, withFields(inputs, { displaceWarmSet: false }));
   const strict = plan.action;
-  const loose = planFor(view.model, { ...inputs, displaceWarmSet: true }).action;
+  const loose = planFor(view.model, withFields(inputs, { displaceWarmSet: true })).action;
   view.wouldEvict = plan.action === 'load' || plan.action === 'partial_offload' ? plan.evict : [];
   view.fitsNow = strict === 'load' || strict === 'partial_offload' || strict === 'none';
   view.fitsIfWarmYields = loose === 'load' || loose === 'partial_offload' || loose === 'none';

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RmmError } from '../../manager/errors.ts';
+import { withFields } from '../../with-fields.ts';
 import { type CompletionInput, completeOnce, completeStreaming } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
@@ -66,7 +67,7 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
     async (request, reply) => {
       const b = request.body;
       const split = splitOptions(b.options);
-      const routing = route(request, b.model, { ...split, ...pick(b) });
+      const routing = route(request, b.model, withFields(split, pick(b)));
       if (!b.prompt) return loadOnly(request, reply, 'generate', routing, b.keep_alive);
       const input = generateInput(b as Record<string, unknown>, routing, split.options);
       return answer(request, reply, 'generate', input, b.stream ?? true);
@@ -90,7 +91,7 @@ export function registerOllamaRoutes(root: FastifyInstance, deps: AppDeps): void
     async (request, reply) => {
       const b = request.body;
       const split = splitOptions(b.options);
-      const routing = route(request, b.model, { ...split, ...pick(b) });
+      const routing = route(request, b.model, withFields(split, pick(b)));
       if (!b.messages?.length) return loadOnly(request, reply, 'chat', routing, b.keep_alive);
       const input = chatInput(b as Record<string, unknown>, routing, split.options);
       return answer(request, reply, 'chat', input, b.stream ?? true);

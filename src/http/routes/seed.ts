@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { CompletionResult, UpstreamChunk } from '../../manager/completion.ts';
+import { withFields } from '../../with-fields.ts';
 import { type CompletionInput, completeOnce, completeStreaming, type StreamEncoder } from '../completion.ts';
 import type { AppDeps } from '../deps.ts';
 import { concreteModel, routingFor } from '../routing.ts';
@@ -138,7 +139,7 @@ export function registerSeedRoutes(root: FastifyInstance, deps: AppDeps): void {
 /** The CompletionResult with `final` replaced by its figures under `metrics`. */
 function seedAnswer(result: CompletionResult) {
   const { final, ...rest } = result;
-  return { ...rest, metrics: figures(final) };
+  return withFields(rest, { metrics: figures(final) });
 }
 
 function figures(final: UpstreamChunk) {
@@ -150,6 +151,6 @@ function figures(final: UpstreamChunk) {
 const seedEncoder: StreamEncoder = {
   contentType: 'application/x-ndjson',
   chunk: (c) => `${JSON.stringify({ response: c.response ?? c.message?.content ?? '', done: false })}\n`,
-  final: (result) => `${JSON.stringify({ ...seedAnswer(result), response: '', done: true })}\n`,
-  error: (err) => `${JSON.stringify({ ...err.toJSON(), done: true })}\n`,
+  final: (result) => `${JSON.stringify(withFields(seedAnswer(result), { response: '', done: true }))}\n`,
+  error: (err) => `${JSON.stringify(withFields(err.toJSON(), { done: true }))}\n`,
 };
