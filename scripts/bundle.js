@@ -22,6 +22,14 @@ const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
 /** Bundled into the service rather than imported at run time (the rest of the dependencies stay imports). */
 const BUNDLED = ['typebox', 'fastify', 'undici', 'prom-client', 'xstate', '@xstate/store', 'pino'];
 
+/**
+ * Fastify's modules that the service never loads: its Ajv validator and fast-json-stringify serializer
+ * compilers (app.ts gives Fastify ours at creation) and light-my-request (behind `inject`, which only tests
+ * use, on the sources). They stay imports, resolved from node_modules should anything ever ask: bundled,
+ * their ~430 KB (Ajv and fast-uri most of it) were compiled at every start for nothing.
+ */
+const NEVER_LOADED = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
+
 // Chunk names carry a content hash: without a clean folder every build would leave the last one's beside it.
 rmSync(`${ROOT}dist/bundle`, { recursive: true, force: true });
 const { metafile } = await build({
@@ -42,13 +50,17 @@ const { metafile } = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   metafile: true,
-  external: Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name)),
+  external: [...Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name)), ...NEVER_LOADED],
   logLevel: 'warning',
   // Bundled CommonJS packages call require(); an ES module has none until it makes one.
   banner: {
     js: "import { createRequire as __rmmCreateRequire } from 'node:module'; const require = __rmmCreateRequire(import.meta.url);",
   },
 });
+
+// Reached some other way (a Fastify upgrade requiring Ajv elsewhere), they would be compiled again: say so.
+const stray = Object.keys(metafile.inputs).filter((input) => /node_modules\/(ajv|fast-uri)\//.test(input));
+if (stray.length > 0) throw new Error(`bundle: Ajv is bundled again (${stray[0]}); see NEVER_LOADED`);
 
 let unmapped = 0;
 for (const [file, output] of Object.entries(metafile.outputs)) {
