@@ -5,10 +5,10 @@ import { Dispatcher } from 'undici';
 
 /**
  * An undici Dispatcher that carries HTTP exchanges to a simulated Ollama in the same process, with no
- * socket: the request and response objects the simulator's handlers read and write are ours. Both paths
- * the backend uses — `dispatcher.request()` for inference and embeddings, and undici's fetch for the
- * official `ollama` client — end in `dispatch()`, so the whole backend (its error shapes included) runs
- * unchanged on the deterministic simulation's virtual clock.
+ * socket: the request and response objects the simulator's handlers read and write are ours. Every call
+ * the backend makes (inference, embeddings, loads, /api/ps...) goes through `dispatch()` with its own
+ * handler (exchange.ts), as `dispatcher.request()` and fetch would too, so the whole backend (its error
+ * shapes included) runs unchanged on the deterministic simulation's virtual clock.
  *
  * Deliveries to the client side are queued as microtasks, in order: the two sides never call into each
  * other re-entrantly, as with a real socket, and the order stays fully determined by the program.
@@ -17,7 +17,7 @@ export interface SimEndpoint {
   dispatch(req: IncomingMessage, res: ServerResponse): void;
 }
 
-/** undici's handler as api-request and fetch pass it to dispatch() (the callback style of undici 7). */
+/** undici's handler as dispatch() receives it (the callback style of undici 7). */
 interface Handler {
   onConnect?(abort: (err?: Error) => void): void;
   onHeaders?(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
