@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import { AttemptError } from './attempt-error.ts';
@@ -11,7 +12,7 @@ export interface EmbedCall {
   dimensions?: number;
   options?: Record<string, unknown>;
   keepAlive?: string | number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   timeoutMs?: number;
 }
 

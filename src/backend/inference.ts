@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 import type { CompletionRequest, ToolCall, UpstreamChunk } from '../manager/completion.ts';
 import { TimeoutError } from '../policy/errors.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
@@ -30,7 +31,7 @@ export interface InferenceCall extends UpstreamRequestFields {
   model: string;
   keepAlive?: string | number;
   /** The caller's own cancellation (client went away). */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Upper bound for this attempt until its first token (the whole answer when not streaming). */
   timeoutMs?: number;
   /** Once streaming, the longest silence between two chunks before the stream is cut. */

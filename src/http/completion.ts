@@ -4,9 +4,10 @@ import type { RmmError } from '../manager/errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { withFields } from '../with-fields.ts';
+import { clientSignal } from './client-gone.ts';
 import { toRmmError } from './errors.ts';
 import { headerText } from './header-text.ts';
-import { clientSignal, firstChunkOrResult, LazyStream, sendStream } from './stream.ts';
+import { firstChunkOrResult, LazyStream, sendStream } from './stream.ts';
 
 /** What every completion route needs from the app. */
 export interface CompletionDeps {

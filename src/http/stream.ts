@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RmmError } from '../manager/errors.ts';
+import type { FastifyReply } from 'fastify';
 
 /**
  * Streaming with a lazy start: nothing is sent until the manager hands over the first chunk, so a failure
@@ -70,24 +69,4 @@ export function sendStream(reply: FastifyReply, stream: LazyStream, contentType:
   reply.header('cache-control', 'no-cache');
   reply.header('x-accel-buffering', 'no');
   return reply.type(contentType).send(stream.body);
-}
-
-/**
- * An AbortSignal that fires when the client goes away before the response is complete. The manager
- * aborts the upstream call and does not count it against the model.
- */
-export function clientSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  const res = reply.raw;
-  let finished = false;
-  res.once('finish', () => {
-    finished = true;
-  });
-  res.once('close', () => {
-    // writableFinished is not set by every response implementation (light-my-request's, for one).
-    if (!finished && !res.writableFinished) {
-      controller.abort(new RmmError('RMM_CANCELLED', `client closed the connection (request ${request.id})`));
-    }
-  });
-  return controller.signal;
 }

@@ -1,4 +1,5 @@
 import type { TaskType, Urgency } from '../config/schema.ts';
+import type { CancelSignal } from './cancel-signal.ts';
 
 /** A tool call as Ollama carries it: arguments are an object (OpenAI's are a JSON string). */
 export interface ToolCall {
@@ -72,7 +73,7 @@ export interface CompletionRequest {
    */
   deadlineMs?: number;
   requestId?: string;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** When set, the answer is streamed: every chunk is handed over as it arrives. */
   /** Each streamed chunk; `raw` is its line as Ollama sent it (absent on the final one), to pass through as is. */
   onChunk?: (chunk: UpstreamChunk, raw?: string) => void;

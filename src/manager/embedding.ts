@@ -1,3 +1,4 @@
+import type { CancelSignal } from './cancel-signal.ts';
 import type { AttemptDetail } from './completion.ts';
 
 export interface EmbedRequest {
@@ -9,7 +10,7 @@ export interface EmbedRequest {
   dimensions?: number;
   options?: Record<string, unknown>;
   requestId?: string;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export interface EmbedResult {

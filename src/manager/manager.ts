@@ -1,4 +1,5 @@
 import type { TaskType, Urgency } from '../config/schema.ts';
+import type { CancelSignal } from './cancel-signal.ts';
 import type { CompletionRequest, CompletionResult } from './completion.ts';
 import type { EmbedRequest, EmbedResult } from './embedding.ts';
 import type { HealthResult } from './health-result.ts';
@@ -17,7 +18,7 @@ export interface Manager {
     taskType?: TaskType;
     urgency?: Urgency;
     model?: string;
-    signal?: AbortSignal;
+    signal?: CancelSignal;
   }): Promise<CompletionResult>;
   /** Loads a model now. Without `force` it never evicts the warm set (status `refused` says what it would). */
   preloadModel(name: string, options?: { force?: boolean }): Promise<PreloadResult>;

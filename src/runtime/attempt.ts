@@ -1,5 +1,6 @@
 import { AttemptError } from '../backend/attempt-error.ts';
 import type { InferenceResult } from '../backend/inference.ts';
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 import type { AttemptDetail, CompletionRequest, UpstreamChunk } from '../manager/completion.ts';
 import { RmmError } from '../manager/errors.ts';
 import { backoffDelay } from '../policy/backoff.ts';
@@ -255,7 +256,7 @@ async function mayRetry(
   info: ErrorInfo,
   retry: number,
   ctx: AttemptContext,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
 ): Promise<boolean> {
   if (!deps.fleet.view(attempt.id)?.acceptsTraffic) return false;
   const delay = backoffDelay(retry, deps.backoff);
@@ -292,7 +293,7 @@ async function mayRetry(
   return !signal?.aborted;
 }
 
-function describe(err: unknown, signal?: AbortSignal): ErrorInfo {
+function describe(err: unknown, signal?: CancelSignal): ErrorInfo {
   const phase = err instanceof AttemptError ? err.phase : 'connect';
   const cause = err instanceof AttemptError ? err.cause : err;
   return classifyError(cause, phase, { callerAborted: signal?.aborted === true });

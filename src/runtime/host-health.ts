@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import type { Config } from '../config/schema.ts';
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 import { classifyError } from '../policy/errors.ts';
 import type { Clock } from '../time/clock.ts';
 import { clockSignal } from './clock-signal.ts';
@@ -102,7 +103,7 @@ export class HostHealth {
   }
 
   /** Resolves true as soon as any of `hosts` is up (probing each once now), false after `ms` or abort. */
-  async waitUp(hosts: readonly string[], ms: number, signal?: AbortSignal): Promise<boolean> {
+  async waitUp(hosts: readonly string[], ms: number, signal?: CancelSignal): Promise<boolean> {
     const anyUp = () => hosts.some((h) => !this.isDown(h));
     if (anyUp()) return true;
     for (const h of hosts) void this.verdict(h);

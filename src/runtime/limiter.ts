@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 /**
  * A per-model concurrency limit with a FIFO queue. Waiting counts against the caller's deadline, so a
  * waiter gives up (and leaves the queue) when its signal aborts. Slots are released exactly once.
@@ -17,7 +18,7 @@ export class Limiter {
   }
 
   /** Resolves with a release function once a slot is free; rejects with the signal's reason on abort. */
-  acquire(signal?: AbortSignal): Promise<() => void> | (() => void) {
+  acquire(signal?: CancelSignal): Promise<() => void> | (() => void) {
     if (this.active < this.limit) {
       this.active++;
       return this.releaser();

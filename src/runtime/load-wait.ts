@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 import type { CompletionRequest } from '../manager/completion.ts';
 import type { RmmError } from '../manager/errors.ts';
 import { clockSignal } from './clock-signal.ts';
@@ -12,15 +13,15 @@ export async function waitForLoad(
   until: number,
   urgency: NonNullable<CompletionRequest['urgency']>,
   requestId: string,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
 ): Promise<LoadWait> {
   const remaining = until - deps.clock.now();
   if (remaining <= 0) return { ok: false, failed: false, why: 'deadline passed before its load could start' };
   const bound = clockSignal(deps.clock, remaining);
-  const stop = signal ? AbortSignal.any([signal, bound.signal]) : bound.signal;
+  const stop = signal ? either(signal, bound.signal) : { signal: bound.signal, clear: () => {} };
   try {
     const interactiveBusy = urgency !== 'interactive' && deps.pulse?.busy(deps.clock.now()) === true;
-    await deps.loader.want(id, { mode: 'request', urgency, requestId, until, interactiveBusy }, stop);
+    await deps.loader.want(id, { mode: 'request', urgency, requestId, until, interactiveBusy }, stop.signal);
     return { ok: true };
   } catch (err) {
     if (signal?.aborted) return { ok: false, failed: false, why: 'cancelled' };
@@ -35,5 +36,27 @@ export async function waitForLoad(
     return { ok: false, failed: !refused, why: `${refused ? 'not loaded' : 'load failed'}: ${e.message}` };
   } finally {
     bound.clear();
+    stop.clear();
   }
+}
+
+/**
+ * A signal that fires when either does (AbortSignal.any takes AbortSignals only); `clear` stops listening,
+ * so a caller's signal that outlives the wait keeps no listener of it.
+ */
+function either(caller: CancelSignal, own: AbortSignal): { signal: AbortSignal; clear(): void } {
+  const both = new AbortController();
+  const onCaller = () => both.abort(caller.reason);
+  const onOwn = () => both.abort(own.reason);
+  if (caller.aborted) onCaller();
+  else caller.addEventListener('abort', onCaller, { once: true });
+  if (own.aborted) onOwn();
+  else own.addEventListener('abort', onOwn, { once: true });
+  return {
+    signal: both.signal,
+    clear: () => {
+      caller.removeEventListener('abort', onCaller);
+      own.removeEventListener('abort', onOwn);
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Limiter } from './limiter.ts';
 
@@ -20,7 +21,7 @@ export async function acquireSlot(
   limiter: Limiter | undefined,
   clock: Clock,
   timeoutMs: number,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
 ): Promise<() => void> {
   if (!limiter) return noop;
   const pending = limiter.acquire(signal);

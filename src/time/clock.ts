@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../manager/cancel-signal.ts';
 /**
  * The one place the runtime reads time. Machines never do: the runtime stamps events with `now()` and arms
  * timers through `setTimeout`, so tests and replay can substitute a clock of their own.
@@ -20,7 +21,7 @@ export const systemClock: Clock = {
 };
 
 /** Waits `ms` on `clock`; resolves early (never rejects) when `signal` aborts. */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(clock: Clock, ms: number, signal?: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0) return resolve();
     const done = () => {

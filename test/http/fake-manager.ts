@@ -1,4 +1,5 @@
 import type { Config, TaskType, Urgency } from '../../src/config/schema.ts';
+import type { CancelSignal } from '../../src/manager/cancel-signal.ts';
 import type { CompletionRequest, CompletionResult, UpstreamChunk } from '../../src/manager/completion.ts';
 import type { EmbedRequest, EmbedResult } from '../../src/manager/embedding.ts';
 import { type ErrorCode, RmmError } from '../../src/manager/errors.ts';
@@ -336,7 +337,7 @@ function promptOf(request: CompletionRequest): string {
   return users[users.length - 1]?.content ?? '';
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function pause(ms: number, signal: CancelSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(cancelled());
     if (ms <= 0) return resolve();
@@ -356,7 +357,7 @@ function cancelled(): RmmError {
   return new RmmError('RMM_CANCELLED', 'the client went away');
 }
 
-function watchAbort(signal: AbortSignal | undefined, id: string, log: string[]): () => void {
+function watchAbort(signal: CancelSignal | undefined, id: string, log: string[]): () => void {
   if (!signal) return () => {};
   const onAbort = () => log.push(id);
   signal.addEventListener('abort', onAbort, { once: true });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ClientGone } from '../../src/http/client-gone.ts';
 import { decodeHeaderText } from '../../src/http/header-text.ts';
 import { RmmError } from '../../src/manager/errors.ts';
 import type { FakeManager } from './fake-manager.ts';
@@ -27,7 +28,9 @@ describe('POST /api/echo/resilient/query', () => {
       model: 'deepseek-coder:latest',
       requestId: 'req-123',
     });
-    expect(call.signal).toBeInstanceOf(AbortSignal);
+    // The client's disconnect signal: not fired while the client waits.
+    expect(call.signal).toBeInstanceOf(ClientGone);
+    expect(call.signal?.aborted).toBe(false);
     const body = res.json();
     expect(body).toMatchObject({
       request_id: 'req-123',

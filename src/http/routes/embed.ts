@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmbedRequest, EmbedResult } from '../../manager/embedding.ts';
+import { clientSignal } from '../client-gone.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, type Flavour, unknownModel } from '../errors.ts';
 import { modelChoices, resolveModelName } from '../model-names.ts';
@@ -12,7 +13,6 @@ import {
   OpenAIEmbeddingsBody,
   OpenAIEmbeddingsResponse,
 } from '../schemas/embed.ts';
-import { clientSignal } from '../stream.ts';
 
 /**
  * Embeddings through the manager, with the same resilience as completions (the `embed` chain of embedding
