@@ -26,7 +26,10 @@ const CATALOG = {
   // Likewise what judges a model slow or broken: scaled, a call over 50 ms counted as slow and a probe over
   // 50 ms as failed, and under load a circuit that opens sends the ask to another model.
   circuit: { slow_call_s: 1000 },
-  health: { probe_timeout_s: 1000 },
+  // And no idle probes: scaled, each loaded model was probed every 150 ms, and a probe in flight makes its
+  // model busy, so an eviction it was the victim of was refused and the ask went elsewhere (seen in CI:
+  // "other skipped: ... loading it now would evict a busy or pinned model; chose dear").
+  health: { probe_timeout_s: 1000, probe_interval_s: 100_000, ttl_s: 100_000 },
   deadlines: { interactive_s: 5, background_s: 30, batch_s: 12_000 },
   hosts: [
     { name: 'local', url: 'http://127.0.0.1:11434', vram_gb: 22, num_parallel: 2, max_loaded_models: 4 },
