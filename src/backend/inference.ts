@@ -7,6 +7,7 @@ import { withFields } from '../with-fields.ts';
 import type { Phase } from './attempt-error.ts';
 import { AttemptError } from './attempt-error.ts';
 import { asError, Exchange } from './exchange.ts';
+import { JSON_HEADERS, responseErrorOf } from './ollama-call.ts';
 
 /** The request fields Ollama receives as the caller sent them: one definition, the manager port's. */
 type UpstreamRequestFields = Pick<
@@ -55,16 +56,14 @@ export interface InferenceResult {
   embeddings?: number[][];
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
-
 /**
  * One inference over undici's dispatch API (exchange.ts), straight to Ollama's documented /api/generate and
  * /api/chat.
  *
  * Not the official `ollama` client: its fetch-based calls (WHATWG Request, Headers and web streams, an
- * AbortSignal per call) cost several times the whole gateway budget per request (bench/README.md, overhead);
- * the other calls go the same way (ollama-call.ts). Errors are shaped like the client's — `ResponseError` with `error` and
- * `status_code`, a plain Error for an `{"error"}` line mid-stream, the same message for a stream without
+ * AbortSignal per call) cost several times the whole gateway budget per request (bench/README.md,
+ * overhead); the other calls go the same way (ollama-call.ts). Errors are shaped like the client's —
+ * `ResponseError` with `error` and `status_code`, a plain Error for an `{"error"}` line mid-stream, the same message for a stream without
  * `done` — so the error taxonomy reads both alike. The attempt's timeout bounds the time to the first token
  * (Ollama sends headers with its first chunk); once streaming, the idle timeout bounds each silence.
  */
@@ -211,23 +210,4 @@ function requestBody(call: InferenceCall, streaming: boolean): Record<string, un
   if (call.format !== undefined) body['format'] = call.format;
   if (call.keepAlive !== undefined) body['keep_alive'] = call.keepAlive;
   return body;
-}
-
-/** The official client's ResponseError: name, `error` text and `status_code`. */
-export function responseErrorOf(status: number, raw: string): Error {
-  let message = raw;
-  try {
-    const parsed = JSON.parse(raw) as { error?: unknown };
-    if (typeof parsed.error === 'string') message = parsed.error;
-  } catch {
-    // Not JSON (a proxy's HTML page, a plain-text 404): keep the text as the message.
-  }
-  const err = new Error(message || `HTTP ${status}`) as Error & {
-    error: string;
-    status_code: number;
-  };
-  err.name = 'ResponseError';
-  err.error = message;
-  err.status_code = status;
-  return err;
 }

@@ -26,7 +26,7 @@ export interface OllamaBackendOptions {
 }
 
 interface PsAnswer {
-  models?: { name: string; size: number; size_vram: number; expires_at: string | Date }[];
+  models?: { name: string; size: number; size_vram: number; expires_at: string }[];
 }
 
 interface TagsAnswer {

@@ -1,8 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { asError, Exchange } from './exchange.ts';
-import { responseErrorOf } from './inference.ts';
 
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /**
  * One JSON call to Ollama's API (a load, an unload, /api/ps, /api/tags, /api/show, /api/version, /api/embed)
@@ -46,4 +45,23 @@ export async function ollamaCall<T>(
   } finally {
     signal?.removeEventListener('abort', callerLeft);
   }
+}
+
+/** The official client's ResponseError: name, `error` text and `status_code`. */
+export function responseErrorOf(status: number, raw: string): Error {
+  let message = raw;
+  try {
+    const parsed = JSON.parse(raw) as { error?: unknown };
+    if (typeof parsed.error === 'string') message = parsed.error;
+  } catch {
+    // Not JSON (a proxy's HTML page, a plain-text 404): keep the text as the message.
+  }
+  const err = new Error(message || `HTTP ${status}`) as Error & {
+    error: string;
+    status_code: number;
+  };
+  err.name = 'ResponseError';
+  err.error = message;
+  err.status_code = status;
+  return err;
 }

@@ -66,15 +66,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { ignoreTrailingSlash: true },
-    // Our own compilers from the start: left unset, Fastify loads Ajv and fast-json-stringify's compiler
-    // when it is created (a tenth of its start-up), and we would replace the one and never use the other.
+    // Our own compilers from the start (what setValidatorCompiler would install, given at creation): left
+    // unset, Fastify loads Ajv and fast-json-stringify's compiler when it is created (a tenth of its
+    // start-up), and we would replace the one and never use the other.
     // (The factory's declared type is Ajv's pool; ours takes the same route definition.)
     schemaController: {
       compilersFactory: { buildValidator: (() => validatorCompiler) as never, buildSerializer },
     },
   }) as unknown as FastifyInstance;
 
-  app.setValidatorCompiler(validatorCompiler);
   app.addHook(
     'preParsing',
     bodyGuard({

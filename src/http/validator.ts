@@ -19,9 +19,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const convert = httpPart !== 'headers' && httpPart !== 'body';
   return (value: unknown) => {
     compiled ??= Compile(schema);
-    const check = compiled;
     const candidate = convert ? Value.Convert(schema, value) : value;
-    if (check.Check(candidate)) return { value: candidate };
-    return { error: check.Errors(candidate) as never };
+    if (compiled.Check(candidate)) return { value: candidate };
+    return { error: compiled.Errors(candidate) as never };
   };
 };
