@@ -202,6 +202,13 @@ describe.skipIf(!realEngineAvailable)(suiteTitle('failover from a real engine'),
     const m2 = await createManager(cfg2, { logger: quiet, random: () => 0.5 });
     closers.push(() => m2.close());
     await m2.started;
+    // The new engine must have answered m2's first host check: on a busy box that check could time out,
+    // and the request was then refused with RMM_HOSTS_DOWN before reaching the gate.
+    await eventually(
+      () => m2.status().hosts.every((h) => h.health.status === 'up'),
+      30_000,
+      'the new engine seen up',
+    );
     const streamed: UpstreamChunk[] = [];
     const broken = m2
       .complete({

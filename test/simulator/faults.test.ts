@@ -79,11 +79,12 @@ describe('connection faults', () => {
     const sim = await start();
     await sim.ollama.generate({ model: 'alpha:1b', prompt: '' });
     expect(await psNames(sim)).toEqual(['alpha:1b']);
-    sim.handle.faults.add({ kind: 'host_restart', down_ms: 300 });
+    // Down long enough that a loaded box still reads the state before it is back (300 ms was not).
+    sim.handle.faults.add({ kind: 'host_restart', down_ms: 2_000 });
     const refused = await rejectionOf(sim.ollama.ps());
     expect(refused.message).toBe('fetch failed');
     expect(sim.handle.state()).toMatchObject({ down: true, restarts_total: 1, models: [], faults: [] });
-    await until(() => !sim.handle.state().down, 3_000, 'host back up');
+    await until(() => !sim.handle.state().down, 10_000, 'host back up');
     expect(await psNames(sim)).toEqual([]);
     const again = await sim.ollama.generate({ model: 'alpha:1b', prompt: 'x' });
     expect(again.done).toBe(true);
