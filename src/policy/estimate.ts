@@ -156,12 +156,13 @@ function tokensCutMs(c: CandidateState, outputCap: number | undefined): number {
 
 /**
  * Wait for a free slot: none while a slot is idle, else one service time per full wave of requests ahead
- * (conservative: the request in service is assumed to have just started).
+ * (conservative: the request in service is assumed to have just started). `ahead` is the requests served
+ * before this one: by default all in flight; fewer when some wait with later deadlines.
  */
-export function queueWaitMs(c: CandidateState, serviceMs: number): number {
+export function queueWaitMs(c: CandidateState, serviceMs: number, ahead = c.inFlight): number {
   const slots = c.parallelSlots > 0 ? c.parallelSlots : 1;
-  if (c.inFlight < slots) return 0;
-  return (Math.floor((c.inFlight - slots) / slots) + 1) * serviceMs;
+  if (ahead < slots) return 0;
+  return (Math.floor((ahead - slots) / slots) + 1) * serviceMs;
 }
 
 /** Expected time from now until the candidate has answered: load + queue + generation. */

@@ -35,6 +35,11 @@ export interface SelectionInput {
    * actor `id` (it is worth less than what it would evict), or undefined to load it. Default: load it.
    */
   weighBackground?: (id: string) => string | undefined;
+  /**
+   * Of the requests counted in flight on actor `id`, those this one would be served before: they wait in
+   * its queue with later deadlines (the queue is earliest deadline first). Default: none.
+   */
+  queuedBehind?: (id: string) => number;
 }
 
 export interface PlannedAttempt {

@@ -178,7 +178,7 @@ function scanCandidate(scan: Scan, c: CandidateState, quality: number, named: bo
   const loading = !resident && isLoading(c);
   const loadMs = timeToLoadedMs(c, input.now);
   const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown, input.outputCap);
-  const waitMs = queueWaitMs(c, genMs);
+  const waitMs = queueWaitMs(c, genMs, ahead(input, c));
   const total = loadMs + waitMs + genMs;
   const canStart = resident || loading || canStartLoad(c, input.urgency);
   const deadline = input.deadlineMs;
@@ -260,7 +260,7 @@ function scanOutOfChain(scan: Scan): void {
     // loading a model the chain does not name would be the supervisor's choice, not this request's.
     if (!resident && !isLoading(c)) continue;
     const genMs = generationMs(c, input.expectedOutputTokens, input.partialOffloadSlowdown, input.outputCap);
-    const total = timeToLoadedMs(c, input.now) + queueWaitMs(c, genMs) + genMs;
+    const total = timeToLoadedMs(c, input.now) + queueWaitMs(c, genMs, ahead(input, c)) + genMs;
     const at = input.fallbackChain ? chainIndexOf(input.fallbackChain, c.model) : -1;
     const quality = at >= 0 ? input.fallbackChain![at]!.quality : 0;
     if (!resident || total > input.deadlineMs) {
@@ -287,6 +287,14 @@ function scanOutOfChain(scan: Scan): void {
       hostRank: c.hostRank ?? 0,
     });
   }
+}
+
+/** Requests on `c` served before this one: all in flight but those its deadline goes ahead of. */
+function ahead(input: SelectionInput, c: CandidateState): number {
+  // With a slot idle nothing waits: no queue to look into (the common case, kept cheap).
+  if (c.inFlight < (c.parallelSlots > 0 ? c.parallelSlots : 1)) return c.inFlight;
+  const behind = input.queuedBehind?.(c.id) ?? 0;
+  return behind > 0 ? Math.max(0, c.inFlight - behind) : c.inFlight;
 }
 
 function chainIndexOf(chain: ReadonlyArray<ChainEntry>, model: string): number {

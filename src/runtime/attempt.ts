@@ -74,7 +74,13 @@ export async function tryModel(
     const timeoutMs = attemptTimeoutMs(remaining, ctx.othersLeft, attempt.expectedMs);
     let release: () => void;
     try {
-      release = await acquireSlot(deps.limiters.get(attempt.id), clock, timeoutMs, request.signal);
+      release = await acquireSlot(
+        deps.limiters.get(attempt.id),
+        clock,
+        timeoutMs,
+        request.signal,
+        ctx.deadline,
+      );
     } catch (err) {
       ended(deps, attempt.id, { type: 'REQUEST_CANCELLED' }, requestId);
       if (request.signal?.aborted) return cancelled(requestId);

@@ -205,6 +205,7 @@ function select(
         { fleet: deps.fleet, chains: deps.chains, demand: deps.ops.state().demand, now },
         id,
       ),
+    queuedBehind: (id) => deps.limiters.get(id)?.queuedAfter(now + deadlineLeftMs) ?? 0,
   });
   for (const bg of plan.loadInBackground) {
     // For the requests that follow (already weighed against what it evicts); a hint, so it never takes

@@ -14,7 +14,7 @@ const noop = () => {};
 
 /**
  * Takes one of a model's slots (Ollama's num_parallel, mirrored by our limiter) within `timeoutMs` on
- * `clock`. Returns the release; throws SlotTimeoutError when none came free in time (a slot granted after
+ * `clock`, queued by `due` (the request's deadline, epoch ms; none queues last). Returns the release; throws SlotTimeoutError when none came free in time (a slot granted after
  * giving up is handed straight back), or the signal's reason when the caller went away.
  */
 export async function acquireSlot(
@@ -22,9 +22,10 @@ export async function acquireSlot(
   clock: Clock,
   timeoutMs: number,
   signal?: CancelSignal,
+  due?: number,
 ): Promise<() => void> {
   if (!limiter) return noop;
-  const pending = limiter.acquire(signal);
+  const pending = limiter.acquire(signal, due);
   if (typeof pending === 'function') return pending;
   let timedOut = false;
   let timer: unknown;

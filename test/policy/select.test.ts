@@ -306,6 +306,33 @@ describe('selectModels: skip rules', () => {
     expect(busy.skipped[0]!.reason).toBe('half_open_busy');
   });
 
+  it('requests queued with later deadlines do not count against an interactive one (EDF queue)', () => {
+    const chain: ChainEntry[] = [
+      { model: 'deepseek-r1:14b', quality: 0.9 },
+      { model: 'llama3.2:3b', quality: 0.5 },
+    ];
+    const candidates = fleet({
+      'deepseek-r1:14b': { state: 'loaded', inFlight: 3, latencyEwmaMs: 1500 },
+      'llama3.2:3b': { state: 'loaded' },
+    });
+    const asked: string[] = [];
+    // Two of the three wait with later deadlines: only the one in service is ahead (1.5 s + 1.5 s).
+    const plan = selectModels(
+      input({
+        chain,
+        candidates,
+        queuedBehind: (id) => {
+          asked.push(id);
+          return id === 'local/deepseek-r1:14b' ? 2 : 0;
+        },
+      }),
+    );
+    expect(models(plan.attempts)).toEqual(['deepseek-r1:14b', 'llama3.2:3b']);
+    expect(plan.attempts[0]!.expectedMs).toBe(3000);
+    // Asked only where a queue exists: the idle 3b's queue is not looked into.
+    expect(asked).toEqual(['local/deepseek-r1:14b']);
+  });
+
   it('a busy loaded model whose queue misses the deadline is skipped as no_slot', () => {
     const chain: ChainEntry[] = [
       { model: 'deepseek-r1:14b', quality: 0.9 },
