@@ -7,8 +7,8 @@ import type { ChainEntry } from '../config/schema.ts';
  * simulated day, deepseek-r1:14b and llama3.2:8b swapped 143 times, each swap a load during which
  * neither answered. The bet is taken only when the newcomer's worth exceeds the victims' by a margin.
  *
- * Worth is quality people would get: for each task type, its recent demand times the change in the best
- * quality resident for it, before the swap and after. Pure arithmetic over plain values.
+ * Worth is quality people would get: for each task type, its recent demand times the quality a model adds
+ * over the best model that stays resident anyway. Pure arithmetic over plain values.
  */
 
 /** A swap must promise this much more than it destroys: a load has a cost, and a tie must not flip-flop. */
@@ -40,19 +40,15 @@ export function swapVerdict(inputs: SwapInputs): SwapVerdict {
     return { worth: true, gain: 0, loss: 0, reason: `${newcomer} fits without evicting` };
   const gone = new Set(victims);
   const stays = residents.filter((m) => !gone.has(m) && m !== newcomer);
-  const before = [...stays, ...victims];
-  const after = [...stays, newcomer];
-  // Per task, the best answer before the swap against the best after it: a newcomer that only stands in
-  // for a victim on a task (both in its chain) gains or loses the difference there, not both in full.
   let gain = 0;
   let loss = 0;
   for (const [task, d] of Object.entries(demand)) {
     if (d <= 0) continue;
     const chain = chainOf(task);
     if (!chain) continue;
-    const change = bestQuality(chain, after) - bestQuality(chain, before);
-    if (change > 0) gain += d * change;
-    else loss -= d * change;
+    const kept = bestQuality(chain, stays);
+    gain += d * Math.max(0, qualityIn(chain, newcomer) - kept);
+    loss += d * Math.max(0, bestQuality(chain, victims) - kept);
   }
   const worth = gain > loss * SWAP_MARGIN;
   const figures = `adds ${gain.toFixed(2)} against ${loss.toFixed(2)} lost (demand × quality)`;
