@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptError } from '../../src/backend/attempt-error.ts';
@@ -15,6 +15,8 @@ let url: string;
 const agent = new Agent({ connections: 4 });
 /** What each path answers: pieces written with a pause between them, so they arrive as separate chunks. */
 const answers: Record<string, { status: number; pieces: string[] }> = {};
+/** A request whose body says "held" gets its headers and is then written to by the test itself. */
+let held: ServerResponse | undefined;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -26,6 +28,11 @@ beforeAll(async () => {
       const a = answers[req.url ?? ''];
       // Never answers: for the abort and timeout tests.
       if (!a || body.includes('"silent"')) return;
+      if (body.includes('"held"')) {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        held = res;
+        return;
+      }
       res.writeHead(a.status, { 'content-type': 'application/x-ndjson' });
       for (const p of a.pieces) {
         res.write(Buffer.from(p, 'latin1'));
@@ -136,5 +143,99 @@ describe('runInference over the Exchange', () => {
     expect(err).toBeInstanceOf(AttemptError);
     expect((err as AttemptError).phase).toBe('connect');
     expect((err as AttemptError).cause).toBeInstanceOf(TimeoutError);
+  });
+});
+
+/** A clock the test moves by hand; its timers fire only when the test says so. */
+function handClock() {
+  let t = 0;
+  const timers: Array<{ fn: () => void; ms: number; live: boolean }> = [];
+  return {
+    timers,
+    set: (now: number) => {
+      t = now;
+    },
+    /** Fires the live timer (there is at most one per call) as if its time had come. */
+    fire: () => {
+      const live = timers.filter((x) => x.live);
+      expect(live).toHaveLength(1);
+      live[0]!.live = false;
+      live[0]!.fn();
+    },
+    clock: {
+      now: () => t,
+      setTimeout: (fn: () => void, ms: number) => {
+        const h = { fn, ms, live: true };
+        timers.push(h);
+        return h;
+      },
+      clearTimeout: (h: unknown) => {
+        (h as { live: boolean }).live = false;
+      },
+    },
+  };
+}
+
+const until = async (cond: () => boolean) => {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+};
+
+describe('runInference: the stream idle timer', () => {
+  it('is armed once for a whole stream, not once per chunk', async () => {
+    answers['/api/generate'] = {
+      status: 200,
+      pieces: [
+        ...Array.from({ length: 11 }, (_, i) => `{"model":"m","response":"${i}","done":false}\n`),
+        '{"model":"m","response":"","done":true}\n',
+      ],
+    };
+    const h = handClock();
+    const r = await runInference(
+      agent,
+      url,
+      { kind: 'generate', model: 'm', prompt: 'hi', timeoutMs: 1000, idleTimeoutMs: 100, onChunk: () => {} },
+      h.clock,
+    );
+    expect(r.chunks).toBe(12);
+    // The attempt's timer until the first chunk, then the idle timer: two, for twelve chunks.
+    expect(h.timers.map((x) => x.ms)).toEqual([1000, 100]);
+    expect(h.timers.every((x) => !x.live)).toBe(true);
+  });
+
+  it('waits again for what is left after the last chunk, and cuts the stream after a whole silence', async () => {
+    const h = handClock();
+    const seen: string[] = [];
+    const call = runInference(
+      agent,
+      url,
+      {
+        kind: 'generate',
+        model: 'held',
+        prompt: 'hi',
+        timeoutMs: 1000,
+        idleTimeoutMs: 100,
+        onChunk: (c) => void seen.push(c.response ?? ''),
+      },
+      h.clock,
+    ).catch((e: unknown) => e);
+    await until(() => held !== undefined);
+    held!.write('{"model":"held","response":"a","done":false}\n');
+    await until(() => seen.length === 1);
+    h.set(60);
+    held!.write('{"model":"held","response":"b","done":false}\n');
+    await until(() => seen.length === 2);
+    // The idle timer set at the first chunk (t=0) fires at t=100: only 40 ms of silence since "b".
+    h.set(100);
+    h.fire();
+    expect(h.timers.at(-1)!.ms).toBe(60);
+    h.set(160);
+    h.fire();
+    const err = await call;
+    expect(err).toBeInstanceOf(AttemptError);
+    expect((err as AttemptError).phase).toBe('mid_stream');
+    expect((err as AttemptError).cause).toBeInstanceOf(TimeoutError);
+    expect(seen).toEqual(['a', 'b']);
+    held!.destroy();
+    held = undefined;
   });
 });
