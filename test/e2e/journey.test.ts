@@ -138,7 +138,12 @@ describe('request journey against the simulator', () => {
       taskType: 'complex',
       urgency: 'interactive',
     });
-    expect(quick.model_used).toBe('beta');
+    // Answered by a warm model, not by the cold delta: normally beta, the chain's loaded model. At this scale
+    // the interactive deadline is 250 ms, and on a starved CPU (the whole suite beside a CI run) beta can
+    // miss it, and the warm alpha (outside the chain) answers instead; seen once. Either way the request
+    // did not wait for delta's load, which is what this checks.
+    expect(['beta', 'alpha']).toContain(quick.model_used);
+    expect(quick.attempts_detail.some((a) => a.model === 'delta')).toBe(false);
     expect(quick.selection_reason).toMatch(/delta/);
     // The load was started for the requests that follow, and is not cut by the request's end.
     await eventually(
