@@ -190,9 +190,14 @@ export class PlannerSync {
   /** A peer's want: planned here if this replica plans its host. */
   wantReceived(text: string): void {
     const m = parseMessage<WantMessage>(text, ['host', 'id', 'mode', 'urgency', 'until']);
+    if (!m || m.replica === this.d.replica) return;
+    const ours = this.d.leases.state(m.host)?.holder === this.d.replica;
+    // The lease is ours but the round that took it has not settled the roles yet: it waits for every host's
+    // answer first. A peer that read the new lease in that gap forwarded its want here, and will not send it
+    // again (it saw the holder change once): settle now rather than drop it.
+    if (ours && this.d.fleet.host(m.host)?.planner !== 'local') this.settle();
     // Planned here if this supervisor plans the host (the loader's fence still checks the lease before I/O).
-    if (!m || m.replica === this.d.replica || this.d.fleet.host(m.host)?.planner !== 'local') return;
-    if (this.d.leases.state(m.host)?.holder !== this.d.replica) return;
+    if (!ours || this.d.fleet.host(m.host)?.planner !== 'local') return;
     if (!this.d.fleet.context(m.id) || m.until <= this.d.clock.now()) return;
     const requestId = `${m.replica}:${m.requestId ?? m.mode}`;
     this.d.fleet.sendSupervisor(
