@@ -5,7 +5,8 @@
 // few files. pino is bundled too; its pretty transport's worker files are named to it at run time
 // (service-logger.ts), since they run from node_modules in a thread of their own. The Redis client (loaded
 // only with replicas) and the inspector stay ordinary imports from node_modules. Dynamic imports stay
-// separate chunks, so what is loaded only on demand is still loaded only then. Whitespace is minified (less to read and parse at start); names are kept.
+// separate chunks, so what is loaded only on demand is still loaded only then. Whitespace is minified
+// (less to read and parse at start); names are kept.
 //
 // Source maps chain through tsc's, so stack traces name the TypeScript, and cover our code only. Node parses
 // a file's whole map the first time a stack trace passes through it and keeps it: with the packages' code

@@ -63,8 +63,8 @@ export interface InferenceResult {
  * Not the official `ollama` client: its fetch-based calls (WHATWG Request, Headers and web streams, an
  * AbortSignal per call) cost several times the whole gateway budget per request (bench/README.md,
  * overhead); the other calls go the same way (ollama-call.ts). Errors are shaped like the client's —
- * `ResponseError` with `error` and `status_code`, a plain Error for an `{"error"}` line mid-stream, the same message for a stream without
- * `done` — so the error taxonomy reads both alike. The attempt's timeout bounds the time to the first token
+ * `ResponseError` with `error` and `status_code`, a plain Error for an `{"error"}` line mid-stream, the
+ * same message for a stream without `done` — so the error taxonomy reads both alike. The attempt's timeout bounds the time to the first token
  * (Ollama sends headers with its first chunk); once streaming, the idle timeout bounds each silence.
  */
 export async function runInference(
@@ -83,10 +83,9 @@ export async function runInference(
     ...(reader && {
       line: (line: string) => {
         if (!reader.take(line)) return;
-        if (phase === 'mid_stream') lastChunkAt = clock.now();
-        else {
+        lastChunkAt = clock.now();
+        if (phase !== 'mid_stream') {
           phase = 'mid_stream';
-          lastChunkAt = clock.now();
           arm(call.idleTimeoutMs);
         }
       },

@@ -74,8 +74,10 @@ export interface CompletionRequest {
   deadlineMs?: number;
   requestId?: string;
   signal?: CancelSignal;
-  /** When set, the answer is streamed: every chunk is handed over as it arrives. */
-  /** Each streamed chunk; `raw` is its line as Ollama sent it (absent on the final one), to pass through as is. */
+  /**
+   * When set, the answer is streamed: every chunk is handed over as it arrives. `raw` is its line as Ollama
+   * sent it (absent on the final one), to pass through as is.
+   */
   onChunk?: (chunk: UpstreamChunk, raw?: string) => void;
 }
 

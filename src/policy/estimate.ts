@@ -160,9 +160,14 @@ function tokensCutMs(c: CandidateState, outputCap: number | undefined): number {
  * before this one: by default all in flight; fewer when some wait with later deadlines.
  */
 export function queueWaitMs(c: CandidateState, serviceMs: number, ahead = c.inFlight): number {
-  const slots = c.parallelSlots > 0 ? c.parallelSlots : 1;
+  const slots = slotsOf(c);
   if (ahead < slots) return 0;
   return (Math.floor((ahead - slots) / slots) + 1) * serviceMs;
+}
+
+/** Requests the candidate answers at once (a host that reports none still answers one). */
+export function slotsOf(c: CandidateState): number {
+  return c.parallelSlots > 0 ? c.parallelSlots : 1;
 }
 
 /** Expected time from now until the candidate has answered: load + queue + generation. */

@@ -7,6 +7,7 @@ import {
   isOffloaded,
   isResident,
   queueWaitMs,
+  slotsOf,
   takesTraffic,
   timeToLoadedMs,
 } from './estimate.ts';
@@ -292,9 +293,8 @@ function scanOutOfChain(scan: Scan): void {
 /** Requests on `c` served before this one: all in flight but those its deadline goes ahead of. */
 function ahead(input: SelectionInput, c: CandidateState): number {
   // With a slot idle nothing waits: no queue to look into (the common case, kept cheap).
-  if (c.inFlight < (c.parallelSlots > 0 ? c.parallelSlots : 1)) return c.inFlight;
-  const behind = input.queuedBehind?.(c.id) ?? 0;
-  return behind > 0 ? Math.max(0, c.inFlight - behind) : c.inFlight;
+  if (c.inFlight < slotsOf(c) || input.queuedBehind === undefined) return c.inFlight;
+  return Math.max(0, c.inFlight - input.queuedBehind(c.id));
 }
 
 function chainIndexOf(chain: ReadonlyArray<ChainEntry>, model: string): number {

@@ -14,8 +14,9 @@ const noop = () => {};
 
 /**
  * Takes one of a model's slots (Ollama's num_parallel, mirrored by our limiter) within `timeoutMs` on
- * `clock`, queued by `due` (the request's deadline, epoch ms; none queues last). Returns the release; throws SlotTimeoutError when none came free in time (a slot granted after
- * giving up is handed straight back), or the signal's reason when the caller went away.
+ * `clock`, queued by `due` (the request's deadline, epoch ms; none queues last). Returns the release;
+ * throws SlotTimeoutError when none came free in time (a slot granted after giving up is handed straight
+ * back), or the signal's reason when the caller went away.
  */
 export async function acquireSlot(
   limiter: Limiter | undefined,
